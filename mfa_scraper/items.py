@@ -1,0 +1,53 @@
+"""The records this project produces: the only place their field names are defined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document linked from an article body (PDF, DOCX, ...)."""
+
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    """One entry of an article's "Related news" block."""
+
+    url: str
+    title: str
+    categories: tuple[str, ...] = ()
+
+
+@dataclass
+class Article:
+    """One parsed article page.
+
+    ``created`` and ``updated`` are timezone-aware datetimes in Europe/Vilnius
+    (a date-only value is local midnight) or ``None``; ``created_raw`` and
+    ``updated_raw`` keep the exact text they were parsed from.
+    """
+
+    url: str
+    site: str
+    language: str | None
+    cms: str
+    title: str
+    created: datetime | None = None
+    updated: datetime | None = None
+    created_raw: str | None = None
+    updated_raw: str | None = None
+    body_text: str = ""
+    body_html: str = ""
+    categories: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    related_links: list[RelatedLink] = field(default_factory=list)
+
+
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+ATTACHMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Attachment))
+RELATED_LINK_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RelatedLink))

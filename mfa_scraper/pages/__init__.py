@@ -1,0 +1,13 @@
+"""Pure page parsing: ``(url, html) -> item``; no Scrapy, no network, no clock."""
+
+from mfa_scraper.pages.api import detect_cms, parse_article, parse_listing
+from mfa_scraper.pages.model import Listing, ListingItem, ParseError
+
+__all__ = [
+    "Listing",
+    "ListingItem",
+    "ParseError",
+    "detect_cms",
+    "parse_article",
+    "parse_listing",
+]

@@ -1,0 +1,39 @@
+"""URL normalisation shared by parsers and the archive: the article key."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+# Percent-encodings that real links use for characters a path may carry literally;
+# the new CMS's `slug:id` arrives both ways, so both must map to one key.
+_PATH_UNESCAPES = {"%3A": ":", "%3a": ":"}
+
+
+def site_of(url: str) -> str:
+    """Host of ``url`` in lower case without ``www.``; a non-default port is kept.
+
+    Real sites never show a port; the local replica serves each site on its own
+    port of 127.0.0.1, and the port is what tells those sites apart.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    return host
+
+
+def article_id(url: str) -> str:
+    """Stable key of an article URL: https, no ``www.``, ``%3A`` -> ``:``, no fragment.
+
+    The query string is kept (old-CMS filters are part of some URLs) and a
+    trailing slash on the path is dropped, so the same story fetched under
+    ``http``/``https``, with or without ``www.``, maps to one key.
+    """
+    parts = urlsplit(url.strip())
+    host = site_of(url)
+    path = parts.path or "/"
+    for escaped, literal in _PATH_UNESCAPES.items():
+        path = path.replace(escaped, literal)
+    if len(path) > 1:
+        path = path.rstrip("/")
+    return urlunsplit(("https", host, path, parts.query, ""))
