@@ -2,20 +2,77 @@
 
 from __future__ import annotations
 
+import re
+
+from lxml import etree
+from parsel import Selector
+
 from mfa_scraper.items import Article
-from mfa_scraper.pages.model import Listing
+from mfa_scraper.pages.current import CurrentArticle, CurrentListing
+from mfa_scraper.pages.dates import ANY_LABEL_RE
+from mfa_scraper.pages.decode import decode_body
+from mfa_scraper.pages.legacy import LegacyArticle, LegacyListing
+from mfa_scraper.pages.model import Listing, ParseError
+
+# The new CMS leaks this untranslated logo alt text on every page (site-facts.md).
+CURRENT_FINGERPRINT = "*alt_site_homepage_image*"
+LEGACY_MARKUP = re.compile(r"""class=["'][^"']*\b(?:widget3|news_date|site_1)\b|id=["']news_list""")
+LEGACY_PATH = re.compile(r"^https?://[^/]+/(?:default|[a-z]{2})/[a-z]{2}/")
+# Binary formats that servers sometimes send with an HTML content type.
+BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+ARTICLE_PARSERS = {"legacy": LegacyArticle, "current": CurrentArticle}
+LISTING_PARSERS = {"legacy": LegacyListing, "current": CurrentListing}
 
 
 def detect_cms(url: str, html: str) -> str | None:
-    """Return ``"legacy"``, ``"current"`` or ``None`` from the page's own fingerprints."""
-    raise NotImplementedError
+    """Return ``"legacy"``, ``"current"`` or ``None`` from the page's own fingerprints.
+
+    Decided per page, never per host: migrated old articles live on the new CMS.
+    """
+    head = html[:200_000]
+    if CURRENT_FINGERPRINT in head:
+        return "current"
+    if LEGACY_MARKUP.search(head) or ANY_LABEL_RE.search(head) or LEGACY_PATH.match(url):
+        return "legacy"
+    return None
+
+
+def _load(url: str, body: bytes | str, encoding: str | None) -> tuple[str, Selector]:
+    if isinstance(body, bytes) and body.lstrip()[:8].startswith(BINARY_MAGIC):
+        raise ParseError(url, "not an HTML page (binary content)")
+    html = decode_body(body, encoding)
+    if not html.strip():
+        raise ParseError(url, "empty page")
+    if "<" not in html[:5000]:
+        raise ParseError(url, "not an HTML page (no markup)")
+    try:
+        selector = Selector(text=html.replace("\x00", ""), type="html")
+    except (ValueError, etree.LxmlError) as error:
+        raise ParseError(url, f"unreadable HTML: {error}") from error
+    if selector.root is None or not isinstance(selector.root.tag, str):
+        raise ParseError(url, "unreadable HTML: no document element")
+    return html, selector
 
 
 def parse_article(url: str, body: bytes | str, *, encoding: str | None = None) -> Article:
-    """Parse an article page into an :class:`Article`, or raise ``ParseError``."""
-    raise NotImplementedError
+    """Parse an article page into an :class:`Article`.
+
+    ``body`` may be bytes (decoded by ``encoding``, else BOM, else ``<meta charset>``,
+    else a guess). Raises :class:`ParseError` naming the URL when the page is not an
+    MFA article or lacks a title or a body.
+    """
+    html, selector = _load(url, body, encoding)
+    cms = detect_cms(url, html)
+    if cms is None:
+        raise ParseError(url, "no MFA CMS fingerprint (neither generation recognised)")
+    return ARTICLE_PARSERS[cms](url, selector).to_item()
 
 
 def parse_listing(url: str, body: bytes | str, *, encoding: str | None = None) -> Listing:
-    """Parse a news listing page into a :class:`Listing`, or raise ``ParseError``."""
-    raise NotImplementedError
+    """Parse a news listing page into a :class:`Listing` (items in page order, next page).
+
+    An HTML page without entries gives an empty listing; non-HTML raises ``ParseError``.
+    """
+    html, selector = _load(url, body, encoding)
+    cms = detect_cms(url, html) or "current"
+    return LISTING_PARSERS[cms](url, selector).to_listing()

@@ -1,0 +1,304 @@
+"""The article page: one method per field, each a chain of strategies; subclasses set tables."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from lxml import etree
+from parsel import Selector
+
+from mfa_scraper.items import Article, Attachment, RelatedLink
+from mfa_scraper.pages import blocks, dates
+from mfa_scraper.pages.language import language_from_html, language_from_url
+from mfa_scraper.pages.model import ParseError
+from mfa_scraper.pages.text import absolute, blocks_of, clean, is_image_file_name, same_text
+from mfa_scraper.urls import site_of
+
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".rtf",
+                         ".zip", ".ppt", ".pptx")
+# Lines of page furniture that a too-wide body container may still hold.
+BOILERPLATE_LINES = frozenset(
+    s.casefold() for s in (
+        "Subscribe to our newsletters", "Prenumeruokite naujienlaiškį", "Themes", "Temos",
+        "Mark all news", "Uncheck all news", "Žymėti visas", "Atžymėti visus", "Share",
+        "Dalintis", "Print", "Spausdinti", "Поделиться", "Печать",
+    )
+)
+UNSAFE_HTML_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "input",
+                    "select", "textarea", "template")
+META_PUBLISHED = ("article:published_time", "og:published_time", "datePublished",
+                  "pubdate", "publish-date", "date")
+META_MODIFIED = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
+MAX_DATE_LINE = 200  # characters; a longer element is a paragraph that mentions a date
+JSON_LD_TYPES = ("NewsArticle", "Article", "BlogPosting", "Report", "WebPage")
+
+
+class ArticlePage:
+    """Parse one article page; subclasses override the selector tables."""
+
+    cms = "unknown"
+    TITLE_SELECTORS: tuple[str, ...] = ("article h1", "main h1", "h1")
+    DATE_LINE_SELECTORS: tuple[str, ...] = (".news_date", ".date", ".meta", "time")
+    BODY_SELECTORS: tuple[str, ...] = ("[itemprop=articleBody]", ".article-body",
+                                       ".article-content", ".news-text", ".entry-content")
+    RELATED_SELECTORS: tuple[str, ...] = (".related_news", ".related-news", ".related")
+    TAG_SELECTORS: tuple[str, ...] = (".article-tags", ".news-tags", ".tags")
+
+    def __init__(self, url: str, selector: Selector):
+        self.url = url
+        self.sel = selector
+        self.root = selector.root
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _first(self, selectors: tuple[str, ...]):
+        for css in selectors:
+            element = blocks.first_content(node.root for node in self.sel.css(css))
+            if element is not None:
+                return element
+        return None
+
+    def _meta(self, names: tuple[str, ...]) -> str | None:
+        for name in names:
+            for attribute in ("property", "name", "itemprop"):
+                value = self.sel.xpath(f"//meta[@{attribute}=$n]/@content", n=name).get()
+                if value and value.strip():
+                    return value.strip()
+        return None
+
+    @cached_property
+    def _json_ld(self) -> dict:
+        for raw in self.sel.xpath("//script[@type='application/ld+json']/text()").getall():
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                continue
+            for node in data if isinstance(data, list) else data.get("@graph", [data]):
+                if isinstance(node, dict) and node.get("@type") in JSON_LD_TYPES:
+                    return node
+        return {}
+
+    # -- fields --------------------------------------------------------------------------
+
+    @cached_property
+    def title_element(self):
+        """The heading element of the article."""
+        return self._first(self.TITLE_SELECTORS)
+
+    @cached_property
+    def title(self) -> str:
+        """Heading text, then og:title / JSON-LD headline, then ``<title>`` without site name."""
+        if self.title_element is not None:
+            return clean(self.title_element.text_content())
+        candidates = (self._meta(("og:title", "twitter:title")),
+                      self._json_ld.get("headline"), self.sel.xpath("//title/text()").get())
+        for candidate in candidates:
+            if isinstance(candidate, str) and clean(candidate):
+                return blocks.strip_site_suffix(clean(candidate))
+        return ""
+
+    @cached_property
+    def site(self) -> str:
+        return site_of(self.url)
+
+    @cached_property
+    def language(self) -> str | None:
+        return language_from_url(self.url) or language_from_html(
+            self.sel.xpath("/html/@lang").get())
+
+    @cached_property
+    def date_line(self) -> str | None:
+        """Text of the article's own date line: the labelled line nearest after the title."""
+        for css in self.DATE_LINE_SELECTORS:
+            for node in self.sel.css(css):
+                text = clean(node.root.text_content())
+                if dates.has_date_label(text) and not blocks.in_chrome(node.root):
+                    return text
+        return self._labelled_line_after_title()
+
+    def _labelled_line_after_title(self) -> str | None:
+        lines = [line for line in self._labelled_lines() if not blocks.in_chrome(line)]
+        if not lines:
+            return None
+        if self.title_element is not None:
+            order = {element: i for i, element in enumerate(self.root.iter())}
+            start = order.get(self.title_element, -1)
+            after = [line for line in lines if order.get(line, -1) > start]
+            lines = after or lines
+        return clean(lines[0].text_content())
+
+    def _labelled_lines(self) -> list:
+        """Smallest elements (in document order) whose text is a labelled date line."""
+        found = []
+        for text in self.root.xpath("//text()"):
+            if not dates.ANY_LABEL_RE.search(text):
+                continue
+            element = text.getparent()
+            element = element.getparent() if text.is_tail else element
+            for _ in range(3):  # the label may sit in a <span> or <b> of its own
+                if element is None or len(clean(element.text_content())) > MAX_DATE_LINE:
+                    break
+                if dates.has_date_label(clean(element.text_content())):
+                    found.append(element)
+                    break
+                element = element.getparent()
+        return found
+
+    @cached_property
+    def created_value(self) -> dates.DateValue | None:
+        """Created: the date line's label first, then machine-readable markup."""
+        if self.date_line:
+            found = dates.labelled(dates.CREATED_RE, self.date_line, self.language)
+            if found:
+                return found
+        return self._markup_date(META_PUBLISHED, "datePublished", first_time=True)
+
+    @cached_property
+    def updated_value(self) -> dates.DateValue | None:
+        """Updated: the date line's label first, then machine-readable markup."""
+        if self.date_line:
+            found = dates.labelled(dates.UPDATED_RE, self.date_line, self.language)
+            if found or dates.CREATED_RE.search(self.date_line):
+                return found
+        return self._markup_date(META_MODIFIED, "dateModified", first_time=False)
+
+    def _markup_date(self, meta_names, json_key: str, *, first_time: bool):
+        raw = self._meta(meta_names) or self._json_ld.get(json_key)
+        if not raw and first_time:
+            raw = self.sel.xpath("//time/@datetime").get()
+        return dates.from_iso(raw) if isinstance(raw, str) and raw.strip() else None
+
+    @cached_property
+    def body_element(self):
+        """The element holding the article text: site selectors, then text density."""
+        found = self._first(self.BODY_SELECTORS)
+        return found if found is not None else blocks.densest_container(self.root)
+
+    @cached_property
+    def body_blocks(self) -> list[str]:
+        if self.body_element is None:
+            return []
+        kept = []
+        for block in blocks_of(self.body_element):
+            if blocks.is_related_label(block):
+                break  # everything after "Related news" is navigation
+            if self._is_noise(block):
+                continue
+            kept.append(block)
+        return kept
+
+    def _is_noise(self, block: str) -> bool:
+        return (
+            same_text(block, self.title)
+            or is_image_file_name(block)
+            or block.casefold() in BOILERPLATE_LINES
+            or (len(block) < MAX_DATE_LINE and dates.has_date_label(block))
+        )
+
+    @cached_property
+    def body_text(self) -> str:
+        return "\n\n".join(self.body_blocks)
+
+    @cached_property
+    def body_html(self) -> str:
+        """The body container's inner HTML, cleaned, with absolute links."""
+        if self.body_element is None:
+            return ""
+        element = copy.deepcopy(self.body_element)
+        etree.strip_elements(element, *UNSAFE_HTML_TAGS, etree.Comment, with_tail=False)
+        for widget in [e for e in element.iter(etree.Element) if _is_share(e)]:
+            widget.drop_tree()
+        element.make_links_absolute(self.url, resolve_base_href=False, handle_failures="ignore")
+        inner = (element.text or "") + "".join(
+            etree.tostring(child, encoding="unicode", method="html") for child in element)
+        return inner.strip()
+
+    @cached_property
+    def attachments(self) -> list[Attachment]:
+        """Document links inside the body, first occurrence of a URL wins."""
+        found: dict[str, Attachment] = {}
+        if self.body_element is None:
+            return []
+        for link in self.body_element.iter("a"):
+            url = absolute(self.url, link.get("href"))
+            if not url or url in found or not _is_document(url):
+                continue
+            name = urlsplit(url).path.rsplit("/", 1)[-1]
+            found[url] = Attachment(url=url, title=clean(link.text_content()) or name)
+        return list(found.values())
+
+    @cached_property
+    def related_element(self):
+        """The related-news block: a site selector, else the block under its heading."""
+        found = self._first(self.RELATED_SELECTORS)
+        if found is not None:
+            return found
+        for element in self.root.iter(etree.Element):
+            text = clean(element.text_content())
+            if len(text) < 60 and blocks.is_related_label(text) and not len(element):
+                return element.getparent()
+        return None
+
+    @cached_property
+    def related_links(self) -> list[RelatedLink]:
+        if self.related_element is None:
+            return []
+        entries: list[list] = []
+        for link in self.related_element.iter("a"):
+            text = clean(link.text_content())
+            url = absolute(self.url, link.get("href"))
+            if not url or not text or blocks.is_all_news(text):
+                continue
+            if blocks.is_tag_link(link, text) and entries:
+                entries[-1][2].append(text.rstrip("»› ").strip())
+            elif not blocks.is_tag_link(link, text):
+                entries.append([url, text, []])
+        return [RelatedLink(url=u, title=t, categories=tuple(c)) for u, t, c in entries]
+
+    @cached_property
+    def categories(self) -> list[str]:
+        """The article's own theme tags, when the page shows them near the article."""
+        for css in self.TAG_SELECTORS:
+            for node in self.sel.css(css):
+                element = node.root
+                if self._inside_related(element) or element.find(".//input") is not None:
+                    continue
+                tags = [clean(a.text_content()).rstrip("»› ").strip() for a in element.iter("a")]
+                tags = [t for t in tags if t]
+                if tags:
+                    return tags
+        return []
+
+    def _inside_related(self, element) -> bool:
+        related = self.related_element
+        return related is not None and (element is related or related in element.iterancestors())
+
+    def to_item(self) -> Article:
+        """Assemble the Article; raise ``ParseError`` when title or body is missing."""
+        if not self.title:
+            raise ParseError(self.url, f"no title found ({self.cms} page)")
+        if not self.body_text:
+            raise ParseError(self.url, f"no article body found ({self.cms} page)")
+        created, updated = self.created_value, self.updated_value
+        return Article(
+            url=self.url, site=self.site, language=self.language, cms=self.cms,
+            title=self.title,
+            created=created.value if created else None,
+            updated=updated.value if updated else None,
+            created_raw=created.raw if created else None,
+            updated_raw=updated.raw if updated else None,
+            body_text=self.body_text, body_html=self.body_html, categories=self.categories,
+            attachments=self.attachments, related_links=self.related_links,
+        )
+
+
+def _is_document(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+
+
+def _is_share(element) -> bool:
+    markers = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return any(word in markers for word in ("share", "social", "addthis"))

@@ -1,0 +1,168 @@
+"""News listing pages: article entries in page order and the next page from the pager."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+from parsel import Selector
+
+from mfa_scraper.pages import blocks, dates
+from mfa_scraper.pages.model import Listing, ListingItem
+from mfa_scraper.pages.text import absolute, clean, marker_text, tag_of
+
+# Article URLs: new CMS ".../<catId>/<slug>:<id>", old CMS ".../news/<slug>".
+CURRENT_ARTICLE_PATH = re.compile(r"/\d+/[^/]+:\d+/?$")
+LEGACY_ARTICLE_PATH = re.compile(r"/(?:news|naujienos|novosti|новости|novini|новини)/[^/]+/?$")
+NEXT_TEXTS = frozenset({"»", "›", ">", ">>", "next", "next »", "next ›", "kitas", "kitas »",
+                        "toliau", "toliau »", "kitas puslapis", "следующая", "далее", "вперед",
+                        "вперёд", "следующая »", "далее »", "наступна"})
+MORE_TEXTS = frozenset({"read more", "more", "plačiau", "skaityti daugiau", "подробнее", "далее"})
+PAGER_MARKERS = ("pag", "pager", "pages", "paging")
+CURRENT_PAGE_MARKERS = ("active", "current", "selected")
+DATE_SELECTORS = (".date", "time", ".news-date", ".added")
+
+
+def is_article_url(url: str) -> bool:
+    """Whether a URL has the shape of an article page of either CMS."""
+    path = unquote(urlsplit(url).path)
+    return bool(CURRENT_ARTICLE_PATH.search(path) or LEGACY_ARTICLE_PATH.search(path))
+
+
+class ListingPage:
+    """Parse one listing page; subclasses add site selectors before the generic ones."""
+
+    cms: str | None = None
+    ENTRY_SELECTORS: tuple[str, ...] = ()
+    TITLE_LINK_SELECTORS: tuple[str, ...] = ("h2 a", "h3 a", ".title a", "a.title")
+
+    def __init__(self, url: str, selector: Selector):
+        self.url = url
+        self.sel = selector
+        self.root = selector.root
+
+    @cached_property
+    def entries(self) -> list:
+        """Entry elements: site selectors first, else groups around article links."""
+        for css in self.ENTRY_SELECTORS:
+            found = [n.root for n in self.sel.css(css) if not blocks.in_chrome(n.root)]
+            if found:
+                return found
+        return self._entries_around_links()
+
+    def _candidate_links(self) -> list:
+        links = []
+        for link in self.root.iter("a"):
+            url = absolute(self.url, link.get("href"))
+            if url and is_article_url(url) and not _in_pager(link) and not blocks.in_chrome(link):
+                links.append((link, url))
+        return links
+
+    def _entries_around_links(self) -> list:
+        links = self._candidate_links()
+        owner = {link: url for link, url in links}
+        entries: list = []
+        for link, url in links:
+            entry = link
+            for ancestor in link.iterancestors():
+                urls = {owner[a] for a in ancestor.iter("a") if a in owner}
+                if urls != {url}:
+                    break
+                entry = ancestor
+            if entry not in entries:
+                entries.append(entry)
+        return entries
+
+    def _title_link(self, entry):
+        for css in self.TITLE_LINK_SELECTORS:
+            found = entry.cssselect(css) if tag_of(entry) else []
+            if found:
+                return found[0]
+        links = [a for a in entry.iter("a") if a.get("href")] if tag_of(entry) != "a" else [entry]
+        links = [a for a in links if clean(a.text_content()).casefold() not in MORE_TEXTS]
+        links = [a for a in links if is_article_url(absolute(self.url, a.get("href")) or "")]
+        return max(links, key=lambda a: len(clean(a.text_content())), default=None)
+
+    def _date(self, entry, title: str):
+        for css in DATE_SELECTORS:
+            for node in entry.cssselect(css):
+                found = dates.listing_date(clean(node.text_content()) or node.get("datetime", ""))
+                if found:
+                    return found
+        return dates.listing_date(clean(entry.text_content()).replace(title, " "))
+
+    def _categories(self, entry, title_link) -> tuple[str, ...]:
+        tags = []
+        for link in entry.iter("a"):
+            text = clean(link.text_content())
+            if link is title_link or not text or not blocks.is_tag_link(link, text):
+                continue
+            tags.append(text.rstrip("»› ").strip())
+        return tuple(tags)
+
+    def item(self, entry) -> ListingItem | None:
+        """One listing entry, or ``None`` when it has no article link."""
+        link = self._title_link(entry)
+        url = absolute(self.url, link.get("href")) if link is not None else None
+        title = clean(link.text_content()) if link is not None else ""
+        if not url or not title:
+            return None
+        return ListingItem(url=url, title=title, date=self._date(entry, title),
+                           categories=self._categories(entry, link))
+
+    @cached_property
+    def next_page(self) -> str | None:
+        """The next page: rel=next, a "next" link in the pager, or page current+1."""
+        for href in self.sel.xpath("//a[@rel='next']/@href | //link[@rel='next']/@href").getall():
+            return absolute(self.url, href)
+        pagers = [e for e in self.root.iter(etree.Element) if _is_pager(e)]
+        for pager in pagers:
+            for link in pager.iter("a"):
+                if clean(link.text_content()).casefold() in NEXT_TEXTS:
+                    return self._other_page(link)
+        for pager in pagers:
+            found = _page_after_current(pager)
+            if found is not None:
+                return self._other_page(found)
+        return None
+
+    def _other_page(self, link) -> str | None:
+        url = absolute(self.url, link.get("href"))
+        return url if url and url != self.url else None
+
+    def to_listing(self) -> Listing:
+        """Assemble the Listing: items in page order, duplicates dropped."""
+        items, seen = [], set()
+        for entry in self.entries:
+            item = self.item(entry)
+            if item and item.url not in seen:
+                seen.add(item.url)
+                items.append(item)
+        return Listing(url=self.url, cms=self.cms, items=items, next_page=self.next_page)
+
+
+def _is_pager(element) -> bool:
+    markers = marker_text(element)
+    return any(word in markers for word in PAGER_MARKERS) and element.find(".//a") is not None
+
+
+def _in_pager(link) -> bool:
+    return any(_is_pager(a) for a in link.iterancestors())
+
+
+def _page_after_current(pager):
+    current = None
+    for element in pager.iter(etree.Element):
+        text = clean(element.text_content())
+        marked = any(w in marker_text(element) for w in CURRENT_PAGE_MARKERS)
+        if text.isdigit() and (marked or (tag_of(element) in ("span", "strong", "b", "em"))):
+            current = int(text)
+            break
+    if current is None:
+        return None
+    for link in pager.iter("a"):
+        if clean(link.text_content()) == str(current + 1):
+            return link
+    return None

@@ -1,0 +1,188 @@
+"""Text helpers shared by every parser: whitespace, block extraction, link resolution."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urljoin
+
+from lxml import etree
+
+# Elements whose text ends a block: each becomes its own paragraph of body_text.
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "caption",
+        "center",
+        "address",
+        "hr",
+    ]
+)
+# Never text of the article: code, embedded widgets, forms, pictures and their captions.
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "form",
+        "button",
+        "svg",
+        "figure",
+        "figcaption",
+        "img",
+        "video",
+        "audio",
+        "object",
+        "embed",
+        "select",
+        "textarea",
+        "template",
+        "input",
+        "label",
+    ]
+)
+ROW_TAGS = frozenset({"tr"})
+CELL_TAGS = frozenset({"td", "th"})
+CELL_SEPARATOR = " | "
+# Class/id words of widgets found inside article containers on news sites.
+BOILERPLATE_MARKERS = (
+    "share",
+    "social",
+    "addthis",
+    "print",
+    "newsletter",
+    "subscribe",
+    "related",
+    "comment",
+    "breadcrumb",
+    "pager",
+    "pagination",
+    "tags",
+    "themes",
+    "news_date",
+)
+IMAGE_FILE_RE = re.compile(r"^[^\s/\\]+\.(?:jpe?g|png|gif|webp|bmp|tiff?|svg)$", re.IGNORECASE)
+
+
+def clean(text: str | None) -> str:
+    """Collapse every whitespace run (NBSP included) to one space and strip."""
+    return " ".join(text.split()) if text else ""
+
+
+def same_text(a: str, b: str) -> bool:
+    """Whether two strings are the same text, ignoring case and whitespace."""
+    return clean(a).casefold() == clean(b).casefold()
+
+
+def is_image_file_name(text: str) -> bool:
+    """Whether a line is only an image file name (``IMG_4411.jpg``)."""
+    return bool(IMAGE_FILE_RE.match(text))
+
+
+def tag_of(element) -> str:
+    """Lower-case tag name; comments and processing instructions give ``""``."""
+    tag = element.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def marker_text(element) -> str:
+    """Class and id of an element, lower case, for boilerplate matching."""
+    return f"{element.get('class', '')} {element.get('id', '')}".lower()
+
+
+def is_boilerplate(element) -> bool:
+    """Whether an element inside an article container is a widget, not article text."""
+    markers = marker_text(element)
+    return any(word in markers for word in BOILERPLATE_MARKERS)
+
+
+class _BlockCollector:
+    """Walks an element tree and cuts its text into blocks (paragraphs)."""
+
+    def __init__(self, skip):
+        self.skip = skip
+        self.blocks: list[str] = []
+        self.buffer: list[str] = []
+
+    def flush(self) -> None:
+        text = clean("".join(self.buffer))
+        self.buffer.clear()
+        if text:
+            self.blocks.append(text)
+
+    def walk(self, element) -> None:
+        tag = tag_of(element)
+        if not tag or tag in SKIP_TAGS or self.skip(element):
+            pass
+        elif tag == "br":
+            self.flush()
+        elif tag in ROW_TAGS:
+            self.flush()
+            cells = [clean(cell.text_content()) for cell in element if tag_of(cell) in CELL_TAGS]
+            row = CELL_SEPARATOR.join(cell for cell in cells if cell)
+            if row:
+                self.blocks.append(row)
+        elif tag in BLOCK_TAGS:
+            self.flush()
+            self.inner(element)
+            self.flush()
+        else:
+            self.inner(element)
+        if element.tail:
+            self.buffer.append(element.tail)
+
+    def inner(self, element) -> None:
+        if element.text and tag_of(element):
+            self.buffer.append(element.text)
+        for child in element:
+            self.walk(child)
+
+
+def blocks_of(container, skip=is_boilerplate) -> list[str]:
+    """The text blocks of ``container`` in document order (its own tail excluded)."""
+    collector = _BlockCollector(skip)
+    collector.inner(container)
+    collector.flush()
+    return collector.blocks
+
+
+def absolute(base_url: str, href: str | None) -> str | None:
+    """Resolve ``href`` against the page URL; ``None`` for empty, fragment or script links."""
+    href = (href or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return None
+    return urljoin(base_url, href)
+
+
+def iter_elements(root, tags: frozenset[str]) -> Iterator:
+    """Elements of ``root`` (inclusive) whose tag is in ``tags``, in document order."""
+    for element in root.iter(etree.Element):
+        if tag_of(element) in tags:
+            yield element
