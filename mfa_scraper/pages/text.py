@@ -9,65 +9,17 @@ from urllib.parse import urljoin
 from lxml import etree
 
 # Elements whose text ends a block: each becomes its own paragraph of body_text.
-BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "header",
-        "footer",
-        "aside",
-        "nav",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "ul",
-        "ol",
-        "li",
-        "dl",
-        "dd",
-        "dt",
-        "blockquote",
-        "pre",
-        "table",
-        "thead",
-        "tbody",
-        "tfoot",
-        "caption",
-        "center",
-        "address",
-        "hr",
-    ]
-)
+BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "center",
+    "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dd", "dt", "blockquote",
+    "pre", "table", "thead", "tbody", "tfoot", "caption", "address", "hr",
+})  # fmt: skip
 # Never text of the article: code, embedded widgets, forms, pictures and their captions.
-SKIP_TAGS = frozenset(
-    [
-        "script",
-        "style",
-        "noscript",
-        "iframe",
-        "form",
-        "button",
-        "svg",
-        "figure",
-        "figcaption",
-        "img",
-        "video",
-        "audio",
-        "object",
-        "embed",
-        "select",
-        "textarea",
-        "template",
-        "input",
-        "label",
-    ]
-)
+SKIP_TAGS = frozenset({
+    "script", "style", "noscript", "iframe", "form", "button", "svg", "figure", "figcaption",
+    "img", "video", "audio", "object", "embed", "select", "textarea", "template", "input",
+    "label",
+})  # fmt: skip
 ROW_TAGS = frozenset({"tr"})
 CELL_TAGS = frozenset({"td", "th"})
 CELL_SEPARATOR = " | "
