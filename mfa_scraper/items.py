@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from datetime import datetime
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,14 @@ class Article:
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 ATTACHMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Attachment))
 RELATED_LINK_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RelatedLink))
+
+
+def to_jsonable(value):
+    """A dataclass record (or list/tuple of them) as plain JSON types; datetimes as ISO 8601."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
