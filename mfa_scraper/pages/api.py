@@ -37,7 +37,8 @@ def detect_cms(url: str, html: str) -> str | None:
     return None
 
 
-def _load(url: str, body: bytes | str, encoding: str | None) -> tuple[str, Selector]:
+def load(url: str, body: bytes | str, encoding: str | None) -> tuple[str, Selector]:
+    """Decode ``body`` and build a selector; ``ParseError`` for empty or non-HTML input."""
     if isinstance(body, bytes) and body.lstrip()[:8].startswith(BINARY_MAGIC):
         raise ParseError(url, "not an HTML page (binary content)")
     html = decode_body(body, encoding)
@@ -61,7 +62,7 @@ def parse_article(url: str, body: bytes | str, *, encoding: str | None = None) -
     else a guess). Raises :class:`ParseError` naming the URL when the page is not an
     MFA article or lacks a title or a body.
     """
-    html, selector = _load(url, body, encoding)
+    html, selector = load(url, body, encoding)
     cms = detect_cms(url, html)
     if cms is None:
         raise ParseError(url, "no MFA CMS fingerprint (neither generation recognised)")
@@ -73,6 +74,6 @@ def parse_listing(url: str, body: bytes | str, *, encoding: str | None = None) -
 
     An HTML page without entries gives an empty listing; non-HTML raises ``ParseError``.
     """
-    html, selector = _load(url, body, encoding)
+    html, selector = load(url, body, encoding)
     cms = detect_cms(url, html) or "current"
     return LISTING_PARSERS[cms](url, selector).to_listing()
