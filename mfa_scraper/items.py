@@ -62,3 +62,25 @@ def to_jsonable(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+@dataclass
+class ArticleFetch:
+    """A fetched article page: the parsed article plus the HTTP facts of its response."""
+
+    article: Article
+    status: int
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class FetchFailure:
+    """A fetch of an article URL that produced no article: 304, gone, error, unparsed."""
+
+    url: str
+    outcome: str
+    status: int | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None

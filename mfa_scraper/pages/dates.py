@@ -130,8 +130,18 @@ def from_iso(raw: str) -> DateValue | None:
     return DateValue(value.astimezone(LOCAL_TZ), text)
 
 
+def _listing_value(text: str) -> DateValue | None:
+    found = labelled(ADDED_RE, text, None) if ADDED_RE.search(text) else None
+    return found or find_date(text)
+
+
 def listing_date(text: str) -> date | None:
     """The date shown in a listing entry (``Added 2024-12-20``), or the first bare date."""
-    found = labelled(ADDED_RE, text, None) if ADDED_RE.search(text) else None
-    found = found or find_date(text)
+    found = _listing_value(text)
     return found.value.date() if found else None
+
+
+def listing_date_text(text: str) -> str | None:
+    """The date text that :func:`listing_date` read, for the raw-string column."""
+    found = _listing_value(text)
+    return found.raw if found else None

@@ -85,13 +85,17 @@ class ListingPage:
         links = [a for a in links if is_article_url(absolute(self.url, a.get("href")) or "")]
         return max(links, key=lambda a: len(clean(a.text_content())), default=None)
 
-    def _date(self, entry, title: str):
+    def _date(self, entry, title: str) -> tuple:
+        """``(date, raw text)`` of the entry: a date element first, else the entry's text."""
         for css in DATE_SELECTORS:
             for node in entry.cssselect(css):
-                found = dates.listing_date(clean(node.text_content()) or node.get("datetime", ""))
+                raw = clean(node.text_content()) or node.get("datetime", "")
+                found = dates.listing_date(raw)
                 if found:
-                    return found
-        return dates.listing_date(clean(entry.text_content()).replace(title, " "))
+                    return found, raw
+        raw = clean(entry.text_content()).replace(title, " ")
+        found = dates.listing_date(raw)
+        return (found, dates.listing_date_text(raw)) if found else (None, None)
 
     def _categories(self, entry, title_link) -> tuple[str, ...]:
         tags = []
@@ -109,7 +113,8 @@ class ListingPage:
         title = clean(link.text_content()) if link is not None else ""
         if not url or not title:
             return None
-        return ListingItem(url=url, title=title, date=self._date(entry, title),
+        day, raw = self._date(entry, title)
+        return ListingItem(url=url, title=title, date=day, date_raw=raw,
                            categories=self._categories(entry, link))
 
     @cached_property

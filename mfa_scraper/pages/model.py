@@ -23,6 +23,7 @@ class ListingItem:
     title: str
     date: date | None = None
     categories: tuple[str, ...] = ()
+    date_raw: str | None = None  # the entry's date text as shown ("Added 2024-12-20")
 
 
 @dataclass
