@@ -75,8 +75,8 @@ class ArticleFetch:
 
 
 @dataclass
-class FetchFailure:
-    """A fetch of an article URL that produced no article: 304, gone, error, unparsed."""
+class FetchOutcome:
+    """A fetch of an article URL that produced no article: 304, gone, error, unparsed, ..."""
 
     url: str
     outcome: str

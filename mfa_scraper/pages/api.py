@@ -9,7 +9,7 @@ from parsel import Selector
 
 from mfa_scraper.items import Article
 from mfa_scraper.pages.current import CurrentArticle, CurrentListing
-from mfa_scraper.pages.dates import ANY_LABEL_RE
+from mfa_scraper.pages.dates import ANY_LABEL_RE, local
 from mfa_scraper.pages.decode import decode_body
 from mfa_scraper.pages.legacy import LegacyArticle, LegacyListing
 from mfa_scraper.pages.model import Listing, ParseError
@@ -77,3 +77,19 @@ def parse_listing(url: str, body: bytes | str, *, encoding: str | None = None) -
     html, selector = load(url, body, encoding)
     cms = detect_cms(url, html) or "current"
     return LISTING_PARSERS[cms](url, selector).to_listing()
+
+
+def with_listing_facts(article: Article, entry) -> Article:
+    """Fill what the article page does not show from its listing entry (a ``ListingItem``).
+
+    The new CMS shows no date on article pages: the listing's ``Added`` date becomes
+    ``created`` (local midnight), with the entry's date text as ``created_raw``.
+    """
+    if entry is None:
+        return article
+    if article.created is None and entry.date is not None:
+        article.created = local(entry.date.year, entry.date.month, entry.date.day)
+        article.created_raw = entry.date_raw or entry.date.isoformat()
+    if not article.categories and entry.categories:
+        article.categories = list(entry.categories)
+    return article

@@ -1,0 +1,220 @@
+"""mfa_news: decides what to fetch (listings, pager, articles); parsing lives in pages/."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from mfa_scraper import pages
+from mfa_scraper import sites as registry
+from mfa_scraper.items import ArticleFetch, FetchOutcome
+from mfa_scraper.pages import ListingItem, ParseError
+from mfa_scraper.spiders.params import CrawlArgs
+from mfa_scraper.urls import article_id, site_of
+
+# Article responses the callback handles itself instead of the HttpError middleware.
+ARTICLE_STATUSES = [304, 404, 410]
+GONE_STATUSES = (404, 410)
+FORBIDDEN_STATUSES = (401, 403)
+
+
+class MfaNewsSpider(scrapy.Spider):
+    """Crawl MFA news listings and their articles, incrementally, into the archive.
+
+    Arguments (``-a name=value``): sites, start_urls, languages, since, until, max_pages,
+    refresh_days, revisit (window | all | none). The archive writer is handed over by
+    :class:`mfa_scraper.pipelines.ArchivePipeline` as ``self.archive``.
+    """
+
+    name = "mfa_news"
+
+    def __init__(self, *args, **kwargs):
+        # scrapyd adds "_job"; everything else must be a known argument.
+        self.job = kwargs.pop("_job", None)
+        self.args = CrawlArgs.parse(**{k: v for k, v in kwargs.items() if not k.startswith("_")})
+        super().__init__(*args)
+        self.archive = None
+        self.today = datetime.now(UTC).date()
+        self.requested: set[str] = set()
+        hosts = {urlsplit(url).hostname for url in self.args.start_urls}
+        self.allowed_domains = sorted(set(registry.ALLOWED_DOMAINS) | hosts)
+
+    # -- what to start from -----------------------------------------------------------------
+
+    async def start(self):
+        for request in self._listing_starts():
+            yield request
+        if self.args.revisit == "all":
+            for request in self._revisits():
+                yield request
+
+    def _listing_starts(self):
+        if self.args.start_urls:
+            for url in self.args.start_urls:
+                yield self._listing_request(url, page=1)
+            return
+        for site in registry.select(list(self.args.sites)):
+            listings = site.listing_urls(set(self.args.languages))
+            for _, url in listings:
+                yield self._listing_request(url, page=1)
+            if not listings:
+                yield scrapy.Request(site.base_url, callback=self.parse_home,
+                                     errback=self.listing_failed)
+
+    def _selected_hosts(self) -> list[str]:
+        if self.args.start_urls:
+            return sorted({site_of(url) for url in self.args.start_urls})
+        return [site_of(site.base_url) for site in registry.select(list(self.args.sites))]
+
+    def _revisits(self):
+        if self.archive is None:
+            return
+        for host in self._selected_hosts():
+            for url in self.archive.known_urls(host):
+                request = self._article_request(url, entry=None)
+                if request is not None:
+                    yield request
+
+    # -- listings ----------------------------------------------------------------------------
+
+    def _listing_request(self, url: str, page: int) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
+                              cb_kwargs={"page": page})
+
+    def parse_home(self, response):
+        """Find the News menu links of a site whose listing URL is not known."""
+        languages = self.args.languages
+        links = pages.news_links(response.url, response.body, encoding=response.encoding)
+        links = [(lang, url) for lang, url in links if not languages or lang in languages]
+        if not links:
+            self.logger.error("%s: no News link found on the home page", response.url)
+            self.crawler.stats.inc_value("mfa/listing_errors")
+        for _, url in links:
+            yield self._listing_request(url, page=1)
+
+    def parse_listing(self, response, page: int):
+        """Request the listing's articles that need fetching; follow the pager if useful."""
+        self.crawler.stats.inc_value("mfa/listing_pages")
+        self.crawler.stats.inc_value(f"mfa/listing_pages/{site_of(response.url)}")
+        try:
+            listing = pages.parse_listing(response.url, response.body, encoding=response.encoding)
+        except ParseError as error:
+            self.logger.error("listing not parsed: %s", error)
+            self.crawler.stats.inc_value("mfa/listing_errors")
+            return
+        self.crawler.stats.inc_value("mfa/listing_items", len(listing.items))
+        wanted = [entry for entry in listing.items if self._in_range(entry)]
+        for entry in wanted:
+            if self._needs_fetch(entry):
+                request = self._article_request(entry.url, entry)
+                if request is not None:
+                    yield request
+        if listing.next_page and self._keep_paging(listing.items, page):
+            yield self._listing_request(listing.next_page, page + 1)
+
+    def _in_range(self, entry: ListingItem) -> bool:
+        day = entry.date
+        return day is None or (
+            (self.args.since is None or day >= self.args.since)
+            and (self.args.until is None or day <= self.args.until)
+        )
+
+    def _known(self, url: str):
+        return self.archive.known(article_id(url)) if self.archive is not None else None
+
+    def _day_of(self, entry: ListingItem | None, known) -> date | None:
+        if entry is not None and entry.date is not None:
+            return entry.date
+        created = getattr(known, "created", None)
+        return created.date() if created is not None else None
+
+    def _fresh(self, entry: ListingItem, known) -> bool:
+        """Inside the refresh window: published within ``refresh_days`` of today."""
+        day = self._day_of(entry, known)
+        return day is not None and day >= self.today - timedelta(days=self.args.refresh_days)
+
+    def _needs_fetch(self, entry: ListingItem) -> bool:
+        known = self._known(entry.url)
+        if known is None:
+            return True
+        return self.args.revisit == "all" or (
+            self.args.revisit == "window" and self._fresh(entry, known))
+
+    def _keep_paging(self, entries: list[ListingItem], page: int) -> bool:
+        if self.args.max_pages is not None and page >= self.args.max_pages:
+            return False
+        if self.args.since and any(e.date and e.date < self.args.since for e in entries):
+            return False  # listings are newest first: the rest is older still
+        if not entries:
+            return False
+        # Incremental boundary: a whole page of archived articles outside the window.
+        return not all(
+            (known := self._known(e.url)) is not None and not self._fresh(e, known)
+            for e in entries
+        )
+
+    def listing_failed(self, failure):
+        """A listing or home page could not be fetched: counted for the run's verdict."""
+        self.logger.error("listing fetch failed: %s: %s", failure.request.url, failure.value)
+        self.crawler.stats.inc_value("mfa/listing_errors")
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def _article_request(self, url: str, entry: ListingItem | None) -> scrapy.Request | None:
+        key = article_id(url)
+        if key in self.requested:
+            return None  # the same story under another spelling of its URL
+        self.requested.add(key)
+        return scrapy.Request(
+            url, callback=self.parse_article, errback=self.article_failed,
+            headers=self._conditional_headers(self._known(url)),
+            cb_kwargs={"entry": entry}, meta={"handle_httpstatus_list": ARTICLE_STATUSES},
+        )
+
+    @staticmethod
+    def _conditional_headers(known) -> dict[str, str]:
+        headers = {}
+        if getattr(known, "etag", None):
+            headers["If-None-Match"] = known.etag
+        if getattr(known, "last_modified", None):
+            headers["If-Modified-Since"] = known.last_modified
+        return headers
+
+    def parse_article(self, response, entry: ListingItem | None):
+        """Turn an article response into an ArticleFetch or a FetchOutcome for the archive."""
+        facts = _http_facts(response)
+        if response.status == 304:
+            yield FetchOutcome(response.url, "not_modified", **facts)
+            return
+        if response.status in GONE_STATUSES:
+            yield FetchOutcome(response.url, "gone", **facts)
+            return
+        try:
+            article = pages.parse_article(response.url, response.body, encoding=response.encoding)
+        except ParseError as error:
+            yield FetchOutcome(response.url, "unparsed", error=error.reason, **facts)
+            return
+        yield ArticleFetch(pages.with_listing_facts(article, entry), **facts)
+
+    def article_failed(self, failure):
+        """A fetch that ended in an HTTP error or a network failure, after retries."""
+        url = failure.request.url
+        if failure.check(HttpError):
+            response = failure.value.response
+            status = response.status
+            outcome = "forbidden" if status in FORBIDDEN_STATUSES else "error"
+            yield FetchOutcome(url, outcome, error=f"HTTP {status}", **_http_facts(response))
+            return
+        yield FetchOutcome(url, "error", error=f"{type(failure.value).__name__}: {failure.value}")
+
+
+def _http_facts(response) -> dict:
+    def header(name: str) -> str | None:
+        value = response.headers.get(name)
+        return value.decode("latin-1") if value else None
+
+    return {"status": response.status, "etag": header("ETag"),
+            "last_modified": header("Last-Modified")}
