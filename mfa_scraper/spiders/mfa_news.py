@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from mfa_scraper import pages
@@ -30,6 +32,17 @@ class MfaNewsSpider(scrapy.Spider):
     """
 
     name = "mfa_news"
+
+    @classmethod
+    def update_settings(cls, settings):
+        """Put the operator's contact (``MFA_CONTACT`` setting or variable) in the User-Agent."""
+        super().update_settings(settings)
+        contact = settings.get("MFA_CONTACT")
+        if (settings.getpriority("MFA_CONTACT") or 0) <= SETTINGS_PRIORITIES["project"]:
+            contact = os.environ.get("MFA_CONTACT") or contact  # a -s value beats the variable
+        agent = settings.get("USER_AGENT") or ""
+        if "{contact}" in agent:
+            settings.set("USER_AGENT", agent.replace("{contact}", contact), priority="spider")
 
     def __init__(self, *args, **kwargs):
         # scrapyd adds "_job"; everything else must be a known argument.
