@@ -8,11 +8,13 @@ from lxml import etree
 from parsel import Selector
 
 from mfa_scraper.items import Article
+from mfa_scraper.pages.blocked import blocked_reason
 from mfa_scraper.pages.current import CurrentArticle, CurrentListing
 from mfa_scraper.pages.dates import ANY_LABEL_RE, local
 from mfa_scraper.pages.decode import decode_body
 from mfa_scraper.pages.legacy import LegacyArticle, LegacyListing
 from mfa_scraper.pages.model import Listing, ParseError
+from mfa_scraper.pages.text import clean
 
 # The new CMS leaks this untranslated logo alt text on every page (site-facts.md).
 CURRENT_FINGERPRINT = "*alt_site_homepage_image*"
@@ -55,6 +57,17 @@ def load(url: str, body: bytes | str, encoding: str | None) -> tuple[str, Select
     return html, selector
 
 
+def _refuse_blocked(url: str, selector: Selector) -> None:
+    title = selector.xpath("string(//title)").get() or ""
+    heading = selector.xpath("string(//h1)").get() or ""
+    visible = " ".join(
+        selector.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    )
+    reason = blocked_reason(title, heading, clean(visible))
+    if reason:
+        raise ParseError(url, reason, blocked=True)
+
+
 def parse_article(url: str, body: bytes | str, *, encoding: str | None = None) -> Article:
     """Parse an article page into an :class:`Article`.
 
@@ -63,6 +76,7 @@ def parse_article(url: str, body: bytes | str, *, encoding: str | None = None) -
     MFA article or lacks a title or a body.
     """
     html, selector = load(url, body, encoding)
+    _refuse_blocked(url, selector)
     cms = detect_cms(url, html)
     if cms is None:
         raise ParseError(url, "no MFA CMS fingerprint (neither generation recognised)")

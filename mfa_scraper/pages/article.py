@@ -14,7 +14,14 @@ from mfa_scraper.items import Article, Attachment, RelatedLink
 from mfa_scraper.pages import blocks, dates
 from mfa_scraper.pages.language import language_from_html, language_from_url
 from mfa_scraper.pages.model import ParseError
-from mfa_scraper.pages.text import absolute, blocks_of, clean, is_image_file_name, same_text
+from mfa_scraper.pages.text import (
+    absolute,
+    blocks_of,
+    clean,
+    is_image_file_name,
+    same_text,
+    tag_of,
+)
 from mfa_scraper.urls import site_of
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".rtf",
@@ -96,8 +103,9 @@ class ArticlePage:
         candidates = (self._meta(("og:title", "twitter:title")),
                       self._json_ld.get("headline"), self.sel.xpath("//title/text()").get())
         for candidate in candidates:
-            if isinstance(candidate, str) and clean(candidate):
-                return blocks.strip_site_suffix(clean(candidate))
+            title = blocks.strip_site_suffix(clean(candidate)) if isinstance(candidate, str) else ""
+            if title and not blocks.is_site_name(title):
+                return title
         return ""
 
     @cached_property
@@ -244,33 +252,47 @@ class ArticlePage:
 
     @cached_property
     def related_links(self) -> list[RelatedLink]:
+        """Entries of the related block: article links, each with the tags after it."""
         if self.related_element is None:
             return []
-        entries: list[list] = []
-        for link in self.related_element.iter("a"):
-            text = clean(link.text_content())
-            url = absolute(self.url, link.get("href"))
+        entries: list[tuple[str, str, list[str]]] = []
+        for element in self.related_element.iter(etree.Element):
+            if tag_of(element) != "a":
+                if entries and blocks.is_tag_label(element):
+                    entries[-1][2].append(blocks.tag_text(element))
+                continue
+            text = clean(element.text_content())
+            url = absolute(self.url, element.get("href"))
             if not url or not text or blocks.is_all_news(text):
                 continue
-            if blocks.is_tag_link(link, text) and entries:
-                entries[-1][2].append(text.rstrip("»› ").strip())
-            elif not blocks.is_tag_link(link, text):
-                entries.append([url, text, []])
+            if not blocks.is_tag_link(element, text):
+                entries.append((url, text, []))
+            elif entries:
+                entries[-1][2].append(blocks.tag_text(element))
         return [RelatedLink(url=u, title=t, categories=tuple(c)) for u, t, c in entries]
 
     @cached_property
     def categories(self) -> list[str]:
-        """The article's own theme tags, when the page shows them near the article."""
+        """The article's own theme tags: a tag list after the title, outside related news."""
         for css in self.TAG_SELECTORS:
             for node in self.sel.css(css):
-                element = node.root
-                if self._inside_related(element) or element.find(".//input") is not None:
-                    continue
-                tags = [clean(a.text_content()).rstrip("»› ").strip() for a in element.iter("a")]
-                tags = [t for t in tags if t]
+                tags = self._tags_in(node.root)
+                if tags:
+                    return tags
+        if self.title_element is None:
+            return []
+        for element in blocks.following_elements(self.title_element):
+            if blocks.is_tag_container(element):
+                tags = self._tags_in(element)
                 if tags:
                     return tags
         return []
+
+    def _tags_in(self, element) -> list[str]:
+        if self._inside_related(element) or element.find(".//input") is not None:
+            return []
+        tags = [blocks.tag_text(link) for link in element.iter("a")]
+        return [tag for tag in tags if tag]
 
     def _inside_related(self, element) -> bool:
         related = self.related_element

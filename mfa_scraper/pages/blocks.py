@@ -2,29 +2,48 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from mfa_scraper.pages.text import clean, marker_text, tag_of
 
 # Page regions that never hold the article itself.
 CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
+CONTENT_TAGS = frozenset({"article", "main"})
+SECTION_EDGES = frozenset({"header", "footer"})
 CHROME_MARKERS = ("sidebar", "side_bar", "menu", "footer", "header", "events", "renginiai",
                   "minister", "newsletter", "breadcrumb", "cookie")
+CHROME_MARKERS_IN_CONTENT = tuple(w for w in CHROME_MARKERS if w not in SECTION_EDGES)
 RELATED_LABELS = ("related news", "susijusios naujienos", "похожие новости", "связанные новости",
                   "related articles", "see also", "related")
 ALL_NEWS_LABELS = ("all news", "visos naujienos", "все новости", "всі новини", "archive",
                    "archyvas", "архив")
+SITE_NAME_RE = re.compile(
+    r"(?:the )?(?:ministry of foreign affairs|užsienio reikalų ministerija|министерство "
+    r"иностранных дел|embassy|mission|ambasada|посольство)\b.{0,80}",
+    re.IGNORECASE,
+)
 # Only the first part of a <title> is the page's own; the rest names the site.
 TITLE_SEPARATORS = (" | ", " – ", " — ", " - ")
 
 
 def in_chrome(element) -> bool:
-    """Whether an element sits in a header, menu, sidebar or footer region."""
-    for ancestor in element.iterancestors():
-        if tag_of(ancestor) in CHROME_TAGS:
+    """Whether an element sits in a header, menu, sidebar or footer region.
+
+    An HTML5 ``<header>`` or ``<footer>`` inside ``<article>``/``<main>`` belongs to the
+    article, so those only count outside the content region.
+    """
+    ancestors = list(element.iterancestors())
+    content = next((i for i, a in enumerate(ancestors) if tag_of(a) in CONTENT_TAGS), None)
+    for depth, ancestor in enumerate(ancestors):
+        nested = content is not None and depth < content
+        tag = tag_of(ancestor)
+        if tag in CHROME_TAGS and not (nested and tag in SECTION_EDGES):
             return True
         markers = marker_text(ancestor)
-        if any(word in markers for word in CHROME_MARKERS):
+        words = CHROME_MARKERS if not nested else CHROME_MARKERS_IN_CONTENT
+        if any(word in markers for word in words):
             return True
     return False
 
@@ -35,6 +54,11 @@ def first_content(elements):
         if not in_chrome(element) and clean(element.text_content()):
             return element
     return None
+
+
+def is_site_name(text: str) -> bool:
+    """Whether a text is just the name of a ministry or embassy site (a ``<title>``)."""
+    return bool(SITE_NAME_RE.fullmatch(clean(text)))
 
 
 def strip_site_suffix(title: str) -> str:
@@ -85,11 +109,35 @@ def following_elements(element):
 TAG_CLASS_WORDS = ("tag", "theme", "categor", "temos")
 
 
+def has_tag_class(element) -> bool:
+    """Whether an element's class names it a tag, theme or category."""
+    classes = (element.get("class") or "").lower()
+    return any(word in classes for word in TAG_CLASS_WORDS)
+
+
 def is_tag_link(link, text: str) -> bool:
     """Whether a link is a theme tag rather than an article link."""
     href = link.get("href") or ""
     tail = (link.tail or "").strip()
-    classes = (link.get("class") or "").lower()
     return (text.endswith(("»", "›")) or tail.startswith(("»", "›"))
-            or "cat[]=" in href or "cat%5B%5D=" in href
-            or any(word in classes for word in TAG_CLASS_WORDS))
+            or "cat[]=" in href or "cat%5B%5D=" in href or has_tag_class(link))
+
+
+def is_tag_container(element) -> bool:
+    """Whether an element is a list of the article's tags (``.news_themes``, ``.tags``)."""
+    markers = marker_text(element)
+    return any(word in markers for word in TAG_LIST_WORDS) and element.find(".//a") is not None
+
+
+# Class/id words of an article's own tag list.
+TAG_LIST_WORDS = ("tags", "themes", "categories", "category", "temos", "tag-list")
+
+
+def tag_text(element) -> str:
+    """A tag's text without the trailing ``»``."""
+    return clean(element.text_content()).rstrip("»› ").strip()
+
+
+def is_tag_label(element) -> bool:
+    """A tag shown as plain text (``<span class="card-category">``) rather than a link."""
+    return element.find(".//a") is None and has_tag_class(element) and bool(tag_text(element))

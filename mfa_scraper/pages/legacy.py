@@ -10,7 +10,8 @@ from mfa_scraper.pages.listing import ListingPage
 TITLE = (".widget3 h1",)
 DATE_LINE = (".widget3 .news_date", ".news_date")
 BODY = (".widget3 .text", ".widget3 .news_text")
-LISTING_ENTRIES = ("#news_list .site_1", ".news_list .site_1", "#news_list .item")
+# Entries carry a per-site class (site_1 on urm.lt, site_9, site_14 on embassies).
+LISTING_ENTRIES = ("#news_list > *", ".news_list > [class*=site_]", "#news_list .item")
 LISTING_TITLE_LINKS = ("a.link",)
 
 

@@ -15,7 +15,10 @@ from mfa_scraper.pages.text import absolute, clean, marker_text, tag_of
 
 # Article URLs: new CMS ".../<catId>/<slug>:<id>", old CMS ".../news/<slug>".
 CURRENT_ARTICLE_PATH = re.compile(r"/\d+/[^/]+:\d+/?$")
-LEGACY_ARTICLE_PATH = re.compile(r"/(?:news|naujienos|novosti|новости|novini|новини)/[^/]+/?$")
+# (a number after the section word is a new-CMS listing, "/en/news/928", not an article)
+LEGACY_ARTICLE_PATH = re.compile(
+    r"/(?:news|naujienos|novosti|новости|novini|новини)/(?!\d+/?$)[^/]+/?$"
+)
 NEXT_TEXTS = frozenset({"»", "›", ">", ">>", "next", "next »", "next ›", "kitas", "kitas »",
                         "toliau", "toliau »", "kitas puslapis", "следующая", "далее", "вперед",
                         "вперёд", "следующая »", "далее »", "наступна"})
@@ -56,7 +59,9 @@ class ListingPage:
         links = []
         for link in self.root.iter("a"):
             url = absolute(self.url, link.get("href"))
-            if url and is_article_url(url) and not _in_pager(link) and not blocks.in_chrome(link):
+            if not url or not is_article_url(url) or _in_pager(link) or blocks.in_chrome(link):
+                continue
+            if not blocks.is_all_news(link.text_content()):
                 links.append((link, url))
         return links
 
@@ -99,11 +104,15 @@ class ListingPage:
 
     def _categories(self, entry, title_link) -> tuple[str, ...]:
         tags = []
-        for link in entry.iter("a"):
-            text = clean(link.text_content())
-            if link is title_link or not text or not blocks.is_tag_link(link, text):
+        for element in entry.iter(etree.Element):
+            if element is title_link:
                 continue
-            tags.append(text.rstrip("»› ").strip())
+            if tag_of(element) == "a":
+                text = clean(element.text_content())
+                if text and blocks.is_tag_link(element, text):
+                    tags.append(blocks.tag_text(element))
+            elif blocks.is_tag_label(element):
+                tags.append(blocks.tag_text(element))
         return tuple(tags)
 
     def item(self, entry) -> ListingItem | None:

@@ -9,10 +9,11 @@ from datetime import date
 class ParseError(ValueError):
     """The page is not a parsable article or listing; the message names the URL and why."""
 
-    def __init__(self, url: str, reason: str):
+    def __init__(self, url: str, reason: str, *, blocked: bool = False):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+        self.blocked = blocked  # a bot wall or error page, not a broken article
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,35 @@
+"""Bot walls and error pages served with status 200: never to be archived as articles."""
+
+from __future__ import annotations
+
+import re
+
+from mfa_scraper.pages.text import clean
+
+# Phrases of CDN / WAF block pages, JavaScript challenges and server error pages.
+BLOCK_PHRASES = (
+    "access denied", "you don't have permission to access", "checking your browser",
+    "just a moment...", "attention required", "enable javascript and cookies to continue",
+    "verify you are human", "are you a robot", "request unsuccessful", "request rejected",
+    "the requested url was rejected", "captcha", "ddos protection", "403 forbidden",
+    "404 not found", "500 internal server error", "502 bad gateway", "503 service unavailable",
+    "service temporarily unavailable", "too many requests", "puslapis nerastas",
+    "страница не найдена", "доступ запрещен",
+)
+# A block page is short; a long page that merely mentions "captcha" is an article.
+MAX_BLOCK_PAGE_TEXT = 1500
+MAX_BLOCK_TITLE = 60  # a longer headline is a story that may quote such words
+_PHRASES_RE = re.compile("|".join(re.escape(p) for p in BLOCK_PHRASES), re.IGNORECASE)
+
+
+def blocked_reason(title: str, heading: str, visible_text: str) -> str | None:
+    """Why this page looks like a block/challenge/error page, or ``None``."""
+    for text in (clean(title), clean(heading)):
+        match = _PHRASES_RE.search(text) if len(text) <= MAX_BLOCK_TITLE else None
+        if match:
+            return f"blocked or error page ({match.group(0)!r} in the title)"
+    if len(visible_text) <= MAX_BLOCK_PAGE_TEXT:
+        match = _PHRASES_RE.search(visible_text)
+        if match:
+            return f"blocked or error page ({match.group(0)!r} on a short page)"
+    return None
