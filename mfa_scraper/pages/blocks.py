@@ -12,9 +12,11 @@ from mfa_scraper.pages.text import clean, marker_text, tag_of
 CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
 CONTENT_TAGS = frozenset({"article", "main"})
 SECTION_EDGES = frozenset({"header", "footer"})
-CHROME_MARKERS = ("sidebar", "side_bar", "menu", "footer", "header", "events", "renginiai",
-                  "minister", "newsletter", "breadcrumb", "cookie")
-CHROME_MARKERS_IN_CONTENT = tuple(w for w in CHROME_MARKERS if w not in SECTION_EDGES)
+# Class/id words of chrome regions: anywhere in a class name...
+CHROME_MARKERS = ("sidebar", "side_bar", "menu", "events", "renginiai", "minister",
+                  "newsletter", "breadcrumb", "cookie")
+# ... and at the start of one only ("header", "header__top", not "article-header").
+CHROME_PREFIXES = ("header", "footer")
 RELATED_LABELS = ("related news", "susijusios naujienos", "похожие новости", "связанные новости",
                   "related articles", "see also", "related")
 ALL_NEWS_LABELS = ("all news", "visos naujienos", "все новости", "всі новини", "archive",
@@ -42,10 +44,16 @@ def in_chrome(element) -> bool:
         if tag in CHROME_TAGS and not (nested and tag in SECTION_EDGES):
             return True
         markers = marker_text(ancestor)
-        words = CHROME_MARKERS if not nested else CHROME_MARKERS_IN_CONTENT
-        if any(word in markers for word in words):
+        if any(word in markers for word in CHROME_MARKERS):
+            return True
+        if not nested and any(_starts_token(markers, word) for word in CHROME_PREFIXES):
             return True
     return False
+
+
+def _starts_token(markers: str, word: str) -> bool:
+    return any(token == word or token.startswith((word + "_", word + "-"))
+               for token in markers.split())
 
 
 def first_content(elements):
@@ -115,11 +123,16 @@ def has_tag_class(element) -> bool:
     return any(word in classes for word in TAG_CLASS_WORDS)
 
 
+def ends_with_arrow(text: str) -> bool:
+    """``"Multilateral Relations »"``, but not a title ending in a «quotation»."""
+    return text.endswith("›") or (text.endswith("»") and text.count("»") > text.count("«"))
+
+
 def is_tag_link(link, text: str) -> bool:
     """Whether a link is a theme tag rather than an article link."""
     href = link.get("href") or ""
     tail = (link.tail or "").strip()
-    return (text.endswith(("»", "›")) or tail.startswith(("»", "›"))
+    return (ends_with_arrow(text) or tail.startswith(("»", "›"))
             or "cat[]=" in href or "cat%5B%5D=" in href or has_tag_class(link))
 
 

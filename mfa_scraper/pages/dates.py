@@ -131,8 +131,13 @@ def from_iso(raw: str) -> DateValue | None:
 
 
 def _listing_value(text: str) -> DateValue | None:
-    found = labelled(ADDED_RE, text, None) if ADDED_RE.search(text) else None
-    return found or find_date(text)
+    """The entry's date; its raw text keeps the label as shown (``Added 2024-12-20``)."""
+    match = ADDED_RE.search(text)
+    found = labelled(ADDED_RE, text, None) if match else None
+    if found:
+        label = text[match.start() : match.start("value")]
+        return DateValue(found.value, clean(label + found.raw))
+    return find_date(text)
 
 
 def listing_date(text: str) -> date | None:

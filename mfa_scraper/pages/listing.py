@@ -23,7 +23,8 @@ NEXT_TEXTS = frozenset({"»", "›", ">", ">>", "next", "next »", "next ›", "
                         "toliau", "toliau »", "kitas puslapis", "следующая", "далее", "вперед",
                         "вперёд", "следующая »", "далее »", "наступна"})
 MORE_TEXTS = frozenset({"read more", "more", "plačiau", "skaityti daugiau", "подробнее", "далее"})
-PAGER_MARKERS = ("pag", "pager", "pages", "paging")
+# Class/id tokens of pagers ("pager", "pagination"; not "page-news-list").
+PAGER_RE = re.compile(r"(?:^|\s)(?:pager|pagination|paginator|paging|pages|pagenav|page-nav)")
 CURRENT_PAGE_MARKERS = ("active", "current", "selected")
 DATE_SELECTORS = (".date", "time", ".news-date", ".added")
 
@@ -158,8 +159,7 @@ class ListingPage:
 
 
 def _is_pager(element) -> bool:
-    markers = marker_text(element)
-    return any(word in markers for word in PAGER_MARKERS) and element.find(".//a") is not None
+    return bool(PAGER_RE.search(marker_text(element))) and element.find(".//a") is not None
 
 
 def _in_pager(link) -> bool:
