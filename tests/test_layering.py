@@ -1,4 +1,4 @@
-"""The dependency direction of design.md, checked on the source: pages and archive never import Scrapy."""
+"""The dependency direction of design.md, checked on the source: no Scrapy in pages or archive."""
 
 from __future__ import annotations
 
