@@ -42,3 +42,7 @@ ARCHIVE_FLUSH_ROWS = 500
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# No listening sockets besides what a crawl needs.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False

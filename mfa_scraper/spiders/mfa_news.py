@@ -104,21 +104,21 @@ class MfaNewsSpider(scrapy.Spider):
         links = [(lang, url) for lang, url in links if not languages or lang in languages]
         if not links:
             self.logger.error("%s: no News link found on the home page", response.url)
-            self.crawler.stats.inc_value("mfa/listing_errors")
+            self._count_listing(response.url, ok=False)
         for _, url in links:
             yield self._listing_request(url, page=1)
 
     def parse_listing(self, response, page: int):
         """Request the listing's articles that need fetching; follow the pager if useful."""
-        self.crawler.stats.inc_value("mfa/listing_pages")
-        self.crawler.stats.inc_value(f"mfa/listing_pages/{site_of(response.url)}")
         try:
             listing = pages.parse_listing(response.url, response.body, encoding=response.encoding)
         except ParseError as error:
             self.logger.error("listing not parsed: %s", error)
-            self.crawler.stats.inc_value("mfa/listing_errors")
+            self._count_listing(response.url, ok=False)
             return
-        self.crawler.stats.inc_value("mfa/listing_items", len(listing.items))
+        self._count_listing(response.url, ok=True)
+        site = site_of(response.url)
+        self.crawler.stats.inc_value(f"mfa/listing_items/{site}", len(listing.items))
         wanted = [entry for entry in listing.items if self._in_range(entry)]
         for entry in wanted:
             if self._needs_fetch(entry):
@@ -172,7 +172,12 @@ class MfaNewsSpider(scrapy.Spider):
     def listing_failed(self, failure):
         """A listing or home page could not be fetched: counted for the run's verdict."""
         self.logger.error("listing fetch failed: %s: %s", failure.request.url, failure.value)
-        self.crawler.stats.inc_value("mfa/listing_errors")
+        self._count_listing(failure.request.url, ok=False)
+
+    def _count_listing(self, url: str, *, ok: bool) -> None:
+        self.crawler.stats.inc_value("mfa/listing_pages" if ok else "mfa/listing_errors")
+        if self.archive is not None:
+            self.archive.count_listing_page(url, ok=ok)
 
     # -- articles ----------------------------------------------------------------------------
 
@@ -208,7 +213,8 @@ class MfaNewsSpider(scrapy.Spider):
         try:
             article = pages.parse_article(response.url, response.body, encoding=response.encoding)
         except ParseError as error:
-            yield FetchOutcome(response.url, "unparsed", error=error.reason, **facts)
+            outcome = "forbidden" if error.blocked else "unparsed"
+            yield FetchOutcome(response.url, outcome, error=error.reason, **facts)
             return
         yield ArticleFetch(pages.with_listing_facts(article, entry), **facts)
 

@@ -1,0 +1,42 @@
+"""The health verdict of a crawl, from the run report and the crawl's counters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mfa_scraper.archive import FAILURE_OUTCOMES, SUCCESS_OUTCOMES, Health
+
+MAX_FAILED_SHARE = 0.20  # of article fetches; above it the run is unhealthy
+LISTING_ITEMS_KEY = "mfa/listing_items/"
+
+
+def _site_reasons(report: dict[str, Any], stats: dict[str, Any]) -> list[str]:
+    reasons = []
+    for key, items in sorted(stats.items()):
+        if not key.startswith(LISTING_ITEMS_KEY) or not items:
+            continue
+        site = key.removeprefix(LISTING_ITEMS_KEY)
+        fetches = report.get("sites", {}).get(site, {}).get("fetches", {})
+        attempted = sum(fetches.values())
+        if attempted and not sum(fetches.get(o, 0) for o in SUCCESS_OUTCOMES):
+            reasons.append(f"{site}: {items} listing items, {attempted} article fetches, "
+                           "no article parsed")
+    return reasons
+
+
+def verdict(report: dict[str, Any], stats: dict[str, Any]) -> Health:
+    """Unhealthy when no listing page could be fetched, more than 20% of article fetches
+    failed, or a site with listing items yielded no parsed article."""
+    totals = report["totals"]
+    reasons = []
+    if not totals["listing_pages"]:
+        failed = totals["listing_errors"]
+        reasons.append(f"no listing page could be fetched ({failed} failed)")
+    fetches = totals["fetches"]
+    attempted = sum(fetches.values())
+    failed = sum(fetches.get(o, 0) for o in FAILURE_OUTCOMES)
+    if attempted and failed / attempted > MAX_FAILED_SHARE:
+        reasons.append(f"{failed} of {attempted} article fetches failed "
+                       f"(limit {MAX_FAILED_SHARE:.0%})")
+    reasons += _site_reasons(report, stats)
+    return Health(healthy=not reasons, reasons=tuple(reasons))

@@ -1,0 +1,69 @@
+"""The one item pipeline: validate, then hand articles and fetch outcomes to the archive."""
+
+from __future__ import annotations
+
+from scrapy.exceptions import DropItem
+
+from mfa_scraper.archive import ArchiveWriter
+from mfa_scraper.health import verdict
+from mfa_scraper.items import ArticleFetch, FetchOutcome
+from mfa_scraper.validation import problems
+
+
+class ArchivePipeline:
+    """Owns the archive writer for one crawl; lends it to the spider as ``spider.archive``
+    so the spider can ask what is already archived (incremental crawling)."""
+
+    def __init__(self, crawler, archive_dir: str, flush_rows: int):
+        self.crawler = crawler
+        self.archive_dir = archive_dir
+        self.flush_rows = flush_rows
+        self.writer: ArchiveWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        return cls(crawler, settings.get("ARCHIVE_DIR", "output"),
+                   settings.getint("ARCHIVE_FLUSH_ROWS", 500))
+
+    def open_spider(self):
+        spider = self.crawler.spider
+        args = getattr(spider, "args", None)
+        arguments = {"spider": spider.name, **(args.as_dict() if args else {})}
+        writer = ArchiveWriter(self.archive_dir, arguments=arguments, flush_every=self.flush_rows)
+        writer.open()  # ArchiveLocked names the other writer; the crawl stops here
+        self.writer = writer
+        spider.archive = writer
+        spider.logger.info("archive %s, run %s", self.archive_dir, writer.run_id)
+
+    def close_spider(self):
+        if self.writer is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        report = self.writer.close(verdict(self.writer.report(), stats))
+        self.crawler.stats.set_value("mfa/run_id", report.get("run_id"))
+        self.crawler.stats.set_value("mfa/health", report.get("health"))
+
+    def process_item(self, item):
+        if isinstance(item, ArticleFetch):
+            return self._article(item)
+        if isinstance(item, FetchOutcome):
+            self.writer.log_fetch(item.url, outcome=item.outcome, status=item.status,
+                                  error=item.error, etag=item.etag,
+                                  last_modified=item.last_modified)
+            self.crawler.stats.inc_value(f"mfa/outcome/{item.outcome}")
+            return item
+        raise DropItem(f"not an archive item: {type(item).__name__}")
+
+    def _article(self, fetch: ArticleFetch):
+        article = fetch.article
+        reasons = problems(article, allowed_domains=self.crawler.spider.allowed_domains)
+        if reasons:
+            self.writer.log_fetch(article.url, outcome="unparsed", status=fetch.status,
+                                  error="invalid: " + "; ".join(reasons))
+            self.crawler.stats.inc_value("mfa/outcome/unparsed")
+            return fetch
+        outcome = self.writer.record(article, status=fetch.status, etag=fetch.etag,
+                                     last_modified=fetch.last_modified)
+        self.crawler.stats.inc_value(f"mfa/outcome/{outcome}")
+        return fetch
