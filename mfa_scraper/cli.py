@@ -10,6 +10,14 @@ import click
 
 from mfa_scraper.items import to_jsonable
 from mfa_scraper.pages import ParseError, parse_article, parse_listing
+from mfa_scraper.spiders.params import ArgumentError
+
+ARCHIVE_OPTION = click.option(
+    "--archive", "archive", envvar="MFA_ARCHIVE", default="output", show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Archive directory (default: $MFA_ARCHIVE, else ./output).")
+# Exit statuses of `crawl`, for schedulers.
+EXIT_UNHEALTHY, EXIT_USAGE, EXIT_NOT_STARTED = 1, 2, 3
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,3 +43,66 @@ def parse(file: Path, url: str, listing: bool, encoding: str | None) -> None:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     click.echo(json.dumps(to_jsonable(result), ensure_ascii=False, indent=2))
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--set")
+    return name.strip(), value
+
+
+def _summary(result) -> list[str]:
+    lines = []
+    for site, counts in sorted(result.report.get("sites", {}).items()):
+        fetched = ", ".join(f"{k} {v}" for k, v in counts["fetches"].items() if v) or "none"
+        lines.append(f"{site}: listing pages {counts['listing_pages']} "
+                     f"(failed {counts['listing_errors']}); articles: {fetched}; "
+                     f"versions written {counts['versions_written']}")
+    if result.report:
+        lines.append(f"run {result.report['run_id']}: {result.report.get('status')}")
+    lines.append("healthy" if result.healthy else "UNHEALTHY: " + "; ".join(result.reasons))
+    return lines
+
+
+@main.command()
+@click.option("--site", "sites", multiple=True, help="Registry site name (repeatable).")
+@click.option("--start-url", "start_urls", multiple=True, help="Listing URL (repeatable).")
+@click.option("--language", "languages", multiple=True, help="ISO 639-1 code (repeatable).")
+@click.option("--since", help="Only articles listed on or after YYYY-MM-DD.")
+@click.option("--until", help="Only articles listed on or before YYYY-MM-DD.")
+@click.option("--max-pages", help="At most this many pages per listing.")
+@click.option("--refresh-days", help="Re-fetch known articles this recent (default 30).")
+@click.option("--revisit", type=click.Choice(["window", "all", "none"]), default="window",
+              show_default=True, help="Which known articles to re-fetch.")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy setting (repeatable), e.g. --set DOWNLOAD_DELAY=2.")
+@click.option("--progress", default=10.0, show_default=True,
+              help="Seconds between progress lines (0: none).")
+@ARCHIVE_OPTION
+def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, revisit,
+          overrides, progress, archive):
+    """Crawl the MFA sites into the archive and print the run summary.
+
+    Exit status 0 when the run is healthy, 1 when it is not (reasons printed), 2 for bad
+    arguments, 3 when the crawl could not start (e.g. the archive is locked).
+
+    Example: mfa-archive crawl --site urm --since 2025-01-01 --archive output
+    """
+    from mfa_scraper.crawl import crawl as run_crawl
+
+    arguments = {"sites": ",".join(sites), "start_urls": ",".join(start_urls),
+                 "languages": ",".join(languages), "since": since, "until": until,
+                 "max_pages": max_pages, "refresh_days": refresh_days, "revisit": revisit}
+    arguments = {k: v for k, v in arguments.items() if v}
+    settings = dict(_setting(item) for item in overrides)
+    settings.setdefault("MFA_PROGRESS_INTERVAL", progress)
+    try:
+        result = run_crawl(archive, settings=settings, **arguments)
+    except ArgumentError as error:
+        raise click.UsageError(str(error)) from None
+    for line in _summary(result):
+        click.echo(line)
+    if result.error is not None:
+        sys.exit(EXIT_NOT_STARTED)
+    sys.exit(0 if result.healthy else EXIT_UNHEALTHY)

@@ -54,9 +54,11 @@ RELATED_LINK_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RelatedLink)
 
 
 def to_jsonable(value):
-    """A dataclass record (or list/tuple of them) as plain JSON types; datetimes as ISO 8601."""
+    """A record (dataclass, dict, list of them) as plain JSON types; datetimes as ISO 8601."""
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {key: to_jsonable(v) for key, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     if isinstance(value, datetime | date):

@@ -18,7 +18,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50%
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -46,3 +46,7 @@ LOG_LEVEL = "INFO"
 # No listening sockets besides what a crawl needs.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+# mfa-archive crawl prints a progress line this often (seconds; 0 = never).
+MFA_PROGRESS_INTERVAL = 0
+EXTENSIONS = {"mfa_scraper.extensions.ProgressLine": 500}

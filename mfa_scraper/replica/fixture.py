@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,15 +53,36 @@ def _stop(process: subprocess.Popen) -> None:
         process.stdout.close()
 
 
+def free_ports(count: int, first: int = 20000, last: int = 60000) -> int:
+    """The first of ``count`` consecutive ports that are free on 127.0.0.1 right now."""
+    for start in range(first + os.getpid() % 1000 * 37, last, count):
+        sockets = []
+        try:
+            for offset in range(count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", start + offset))
+            return start
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError(f"no {count} consecutive free ports between {first} and {last}")
+
+
 @contextmanager
 def running_replica(articles: int = 30, seed: int = 1, revision: int = 1,
-                    timeout: float = 30.0) -> Iterator[RunningReplica]:
-    """Start ``python -m mfa_scraper.replica --port 0`` and yield its URLs and dataset.
+                    timeout: float = 30.0, port: int = 0) -> Iterator[RunningReplica]:
+    """Start ``python -m mfa_scraper.replica --port PORT`` and yield its URLs and dataset.
+
+    ``port`` 0 picks free ports; a fixed first port (see :func:`free_ports`) lets a later
+    revision be served on the same URLs, as a real site changes under the same address.
 
     Raises ``RuntimeError`` (with the process's stderr) when it exits or prints no
     URL line within ``timeout`` seconds; the process is always stopped on exit.
     """
-    cmd = [sys.executable, "-m", "mfa_scraper.replica", "--port", "0", "--articles",
+    cmd = [sys.executable, "-m", "mfa_scraper.replica", "--port", str(port), "--articles",
            str(articles), "--seed", str(seed), "--revision", str(revision)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)}

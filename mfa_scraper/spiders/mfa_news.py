@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -52,17 +54,33 @@ class MfaNewsSpider(scrapy.Spider):
         self.archive = None
         self.today = datetime.now(UTC).date()
         self.requested: set[str] = set()
+        self.revisits_scheduled = False
         hosts = {urlsplit(url).hostname for url in self.args.start_urls}
         self.allowed_domains = sorted(set(registry.ALLOWED_DOMAINS) | hosts)
 
     # -- what to start from -----------------------------------------------------------------
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.revisit_when_idle, signal=signals.spider_idle)
+        return spider
+
     async def start(self):
         for request in self._listing_starts():
             yield request
-        if self.args.revisit == "all":
-            for request in self._revisits():
-                yield request
+
+    def revisit_when_idle(self):
+        """With revisit=all, once the listings are done, re-fetch every archived article of
+        the selected sites that no listing led to (that is how deletions are found)."""
+        if self.args.revisit != "all" or self.revisits_scheduled:
+            return
+        self.revisits_scheduled = True
+        requests = list(self._revisits())
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
 
     def _listing_starts(self):
         if self.args.start_urls:
@@ -163,6 +181,8 @@ class MfaNewsSpider(scrapy.Spider):
             return False  # listings are newest first: the rest is older still
         if not entries:
             return False
+        if self.args.revisit == "all":
+            return True  # every listed article is re-checked, with its listing facts
         # Incremental boundary: a whole page of archived articles outside the window.
         return not all(
             (known := self._known(e.url)) is not None and not self._fresh(e, known)

@@ -1,0 +1,81 @@
+"""Run the mfa_news crawl in-process and return its run report (behind `mfa-archive crawl`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mfa_scraper.archive import Archive, ArchiveError
+from mfa_scraper.spiders.params import CrawlArgs
+
+SETTINGS_MODULE = "mfa_scraper.settings"
+
+
+@dataclass
+class CrawlResult:
+    """What a crawl produced: its run report (``runs/<run_id>.json``), counters, failure."""
+
+    report: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    error: BaseException | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """Whether the crawl ran to its end and its health verdict is healthy."""
+        health = self.report.get("health") or {}
+        return self.error is None and health.get("verdict") == "healthy"
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the crawl is not healthy (empty when it is)."""
+        if self.error is not None:
+            return [f"{type(self.error).__name__}: {self.error}"]
+        health = self.report.get("health") or {}
+        return list(health.get("reasons") or ([] if health else ["the run left no report"]))
+
+
+def project_settings(archive_dir: str | os.PathLike[str], overrides: dict[str, Any] | None):
+    """The project's Scrapy settings with the archive directory and ``overrides`` applied."""
+    from scrapy.utils.project import get_project_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
+    settings = get_project_settings()
+    settings.set("ARCHIVE_DIR", str(archive_dir), priority="cmdline")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def crawl(archive_dir: str | os.PathLike[str] = "output", *,
+          settings: dict[str, Any] | None = None, **arguments: Any) -> CrawlResult:
+    """Crawl into ``archive_dir`` with the spider ``arguments`` (see ``CrawlArgs``).
+
+    Bad arguments raise ``ArgumentError`` before anything starts. Runs a Twisted reactor,
+    so call it once per process. A crawl that could not start (the archive is locked by
+    another writer, say) comes back with ``error`` set and no report.
+    """
+    from scrapy.crawler import CrawlerProcess
+
+    from mfa_scraper.spiders.mfa_news import MfaNewsSpider
+
+    CrawlArgs.parse(**arguments)
+    process = CrawlerProcess(project_settings(archive_dir, settings))
+    crawler = process.create_crawler(MfaNewsSpider)
+    failures: list[BaseException] = []
+    process.crawl(crawler, **arguments).addErrback(lambda failure: failures.append(failure.value))
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return CrawlResult(_report(Path(archive_dir), stats.get("mfa/run_id")), stats,
+                       failures[0] if failures else None)
+
+
+def _report(archive_dir: Path, run_id: str | None) -> dict[str, Any]:
+    if not run_id:
+        return {}
+    try:
+        runs = Archive(archive_dir).runs()
+    except ArchiveError:
+        return {}
+    return next((run for run in runs if run.get("run_id") == run_id), {})
