@@ -24,7 +24,7 @@ class ArchivePipeline:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         return cls(crawler, settings.get("ARCHIVE_DIR", "output"),
-                   settings.getint("ARCHIVE_FLUSH_ROWS", 500))
+                   settings.getint("ARCHIVE_FLUSH_ROWS", 5000))
 
     def open_spider(self):
         spider = self.crawler.spider

@@ -38,7 +38,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"mfa_scraper.pipelines.ArchivePipeline": 300}
 
 # Write the archive's files on every this many rows, besides at the end of the run.
-ARCHIVE_FLUSH_ROWS = 500
+ARCHIVE_FLUSH_ROWS = 5000  # rows per file flush; each flush writes one file per table and site
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

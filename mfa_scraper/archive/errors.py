@@ -1,0 +1,15 @@
+"""The exceptions of the archive library."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """The archive cannot be read or written: a missing or foreign directory, a corrupt file, ..."""
+
+
+class ArchiveLocked(ArchiveError):
+    """Another writer holds the archive's lock; the message names the holder."""
+
+
+class ArchiveWriteError(ArchiveError):
+    """A file could not be written (disk full, permissions); no partial file is left visible."""

@@ -1,0 +1,132 @@
+"""Find article ids among a million without a Python object per id: sorted 64-bit hashes.
+
+Each id is hashed with Python's (per-process salted) string hash; rows are grouped by that
+hash with Arrow, and a lookup binary-searches the sorted hashes. A second, independent hash
+(of the id plus a NUL) confirms a match: two ids sharing the first hash (about one chance in
+10^8 per million ids) are told apart by it, and the caller falls back to an exact scan.
+"""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from itertools import repeat
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_hash = hash  # module-level so that tests can force collisions
+_SALT = "\0"
+ROW_BITS = 32  # a version and a row number share one int64: version << 32 | row
+_ROW_MASK = (1 << ROW_BITS) - 1
+
+
+def arange(length: int) -> pa.Array:
+    """0, 1, ... length - 1 as int64, without Python ints."""
+    return pc.indices_nonzero(pc.is_null(pa.nulls(length))).cast(pa.int64())
+
+
+def to_q(values: pa.Array | pa.ChunkedArray) -> array:
+    """An integer Arrow array without nulls as an array('q'), copied without Python ints."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = values.cast(pa.int64())
+    start, stop = values.offset * 8, (values.offset + len(values)) * 8
+    out = array("q")
+    out.frombytes(memoryview(values.buffers()[1])[start:stop])
+    return out
+
+
+def _int64(values: array) -> pa.Array:
+    """An array('q') as an Arrow int64 array."""
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def both_hashes(ids: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """The two independent 64-bit hashes of each id (a null id hashes as the empty string).
+
+    The first groups and finds rows; the second (of the id plus a NUL) confirms a match.
+    """
+    values = ids.fill_null("").to_pylist()
+    salted = map(str.__add__, values, repeat(_SALT, len(values)))
+    return _int64(array("q", map(_hash, values))), _int64(array("q", map(hash, salted)))
+
+
+def check_hash(article_id: str) -> int:
+    """The second hash of one id (``both_hashes``)."""
+    return hash(article_id + _SALT)
+
+
+def best_rows(
+    keys: pa.Array | pa.ChunkedArray, order: pa.Array | pa.ChunkedArray
+) -> tuple[pa.Array, pa.Array]:
+    """Per distinct non-null key: the key and the row number with the highest ``order``.
+
+    ``order`` (a non-negative integer below 2**31, such as a version or a time in seconds)
+    and the row number are packed into one int64, so one hash aggregation finds both.
+    """
+    packed = pc.bit_wise_or(pc.shift_left(order.cast(pa.int64()), ROW_BITS), arange(len(keys)))
+    table = pa.table({"key": keys, "packed": packed}).filter(pc.is_valid(keys))
+    best = table.group_by("key", use_threads=False).aggregate([("packed", "max")])
+    best = best.filter(pc.is_valid(best["packed_max"]))
+    return _flat(best["key"]), _flat(pc.bit_wise_and(best["packed_max"], _ROW_MASK))
+
+
+def latest_rows(keys: pa.Array | pa.ChunkedArray, versions: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Row numbers of the highest version per key (an id or its hash), ascending (int64)."""
+    _, winners = best_rows(keys, versions)
+    return winners.take(pc.sort_indices(winners))
+
+
+def newest_rows(hashes: pa.Array, versions: pa.Array) -> pa.Array:
+    """``latest_rows`` by id hash, quicker when most articles have one version.
+
+    Only rows whose hash also has a version above 1 are grouped; a version 1 whose id never
+    changed is its own latest row. (Two rows of one id at version 1, which the writer never
+    writes, would both stay; lookups then find the first.)
+    """
+    later = pc.greater(versions, 1)
+    if not pc.any(later).as_py():
+        return arange(len(hashes))
+    involved = pc.is_in(hashes, value_set=hashes.filter(later))
+    alone = pc.indices_nonzero(pc.invert(involved)).cast(pa.int64())
+    grouped = pc.indices_nonzero(involved).cast(pa.int64())
+    _, best = best_rows(hashes.filter(involved), versions.filter(involved))
+    rows = pa.concat_arrays([alone, grouped.take(best)])
+    return rows.take(pc.sort_indices(rows))
+
+
+def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+class IdLookup:
+    """Positions of ids among distinct ids (the latest rows of an archive), by their hashes."""
+
+    def __init__(self, hashes: pa.Array, checks: pa.Array):
+        """Index positions 0..n-1, whose ids have the ``both_hashes`` ``hashes``, ``checks``."""
+        order = pc.sort_indices(hashes)
+        self.hashes = hashes
+        self.checks = checks
+        self._sorted = to_q(hashes.take(order))
+        self._positions = to_q(order)
+        self._checks = to_q(checks)
+
+    def find(self, article_id: str) -> tuple[int | None, bool]:
+        """``(position, clash)``: the position of ``article_id`` or None; ``clash`` is True
+        when another id has the same first hash, so None may be wrong: scan exactly instead.
+        """
+        key, check = _hash(article_id), check_hash(article_id)
+        i = bisect.bisect_left(self._sorted, key)
+        clash = False
+        while i < len(self._sorted) and self._sorted[i] == key:
+            position = self._positions[i]
+            if self._checks[position] == check:
+                return position, False
+            clash, i = True, i + 1
+        return None, clash
+
+    def __len__(self) -> int:
+        """The number of ids."""
+        return len(self._sorted)

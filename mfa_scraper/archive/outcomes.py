@@ -1,0 +1,22 @@
+"""The outcome of an article fetch, as logged in the `fetches` table."""
+
+from __future__ import annotations
+
+# A parsed page, decided by ArchiveWriter.record against the latest archived version.
+NEW = "new"
+CHANGED = "changed"
+UNCHANGED = "unchanged"
+# Everything else, logged by ArchiveWriter.log_fetch.
+NOT_MODIFIED = "not_modified"  # 304 to a conditional request: the archived version still stands
+GONE = "gone"  # 404 / 410: the article vanished
+FORBIDDEN = "forbidden"  # 401 / 403, or refused by robots.txt
+ERROR = "error"  # network error, 5xx after retries, any other failure to download
+UNPARSED = "unparsed"  # downloaded, but no parser could read it (never silently dropped)
+
+PARSED_OUTCOMES = (NEW, CHANGED, UNCHANGED)
+LOGGED_OUTCOMES = (NOT_MODIFIED, GONE, FORBIDDEN, ERROR, UNPARSED)
+OUTCOMES = PARSED_OUTCOMES + LOGGED_OUTCOMES
+
+# The health verdict and the conditional-request state: which fetches saw the page as archived.
+SUCCESS_OUTCOMES = (NEW, CHANGED, UNCHANGED, NOT_MODIFIED)
+FAILURE_OUTCOMES = (ERROR, UNPARSED, FORBIDDEN)

@@ -1,0 +1,76 @@
+"""Archive: read the versions, fetches and runs of an archive, with no lock and no writer."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mfa_scraper.urls import article_id
+
+from .errors import ArchiveError
+from .lookup import latest_rows
+from .runs import read_runs
+from .schema import ARTICLES_SCHEMA, FETCHES_SCHEMA, UTC_TIMESTAMP, require_aware
+from .store import ARTICLES, FETCHES, check_archive_dir, read_table
+
+
+def _instant(when: datetime | str) -> datetime:
+    """A timezone-aware datetime from a datetime or an ISO 8601 string with offset."""
+    value = datetime.fromisoformat(when) if isinstance(when, str) else when
+    return require_aware(value, "as_of timestamp").astimezone(UTC)
+
+
+def _newest(versions: pa.Table) -> pa.Table:
+    """One row per article_id, its highest version, sorted by article_id."""
+    rows = latest_rows(versions["article_id"], versions["version"])
+    return versions.take(rows).sort_by("article_id")
+
+
+class Archive:
+    """Read-only access to an archive directory; safe while a writer is appending.
+
+    Every method returns a ``pyarrow.Table`` with the documented schema, the ``site``
+    partition column included, also when the archive is empty. Plain Parquet readers
+    (pandas, DuckDB, Polars) read the same files without this class.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]):
+        """Open the archive at ``path``; ArchiveError if it is missing or not an archive."""
+        self.path = Path(path)
+        if not self.path.exists():
+            raise ArchiveError(f"no archive at {self.path}: the directory does not exist")
+        check_archive_dir(self.path)
+
+    def versions(self, url_or_id: str | None = None) -> pa.Table:
+        """Every archived version (of one article, given its URL or id), by article and version."""
+        where = None if url_or_id is None else pc.field("article_id") == article_id(url_or_id)
+        table = read_table(self.path, ARTICLES, ARTICLES_SCHEMA, where=where)
+        return table.sort_by([("article_id", "ascending"), ("version", "ascending")])
+
+    def latest(self) -> pa.Table:
+        """The newest version of every article, one row per article_id."""
+        return _newest(read_table(self.path, ARTICLES, ARTICLES_SCHEMA))
+
+    def as_of(self, when: datetime | str) -> pa.Table:
+        """Each article as it stood at ``when``: its latest version first seen at or before it.
+
+        ``when`` is a timezone-aware datetime or an ISO 8601 string with offset.
+        """
+        moment = pa.scalar(_instant(when), UTC_TIMESTAMP)
+        where = pc.field("first_seen") <= moment
+        return _newest(read_table(self.path, ARTICLES, ARTICLES_SCHEMA, where=where))
+
+    def fetches(self, url_or_id: str | None = None) -> pa.Table:
+        """The fetch log (of one article, given its URL or id), oldest fetch first."""
+        where = None if url_or_id is None else pc.field("article_id") == article_id(url_or_id)
+        table = read_table(self.path, FETCHES, FETCHES_SCHEMA, where=where)
+        return table.sort_by([("fetched_at", "ascending"), ("article_id", "ascending")])
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The report of every run (``runs/<run_id>.json``), oldest first."""
+        return read_runs(self.path)

@@ -1,0 +1,131 @@
+"""Read what a writer needs to know from the archive files, a few columns at a time.
+
+Files are read one at a time. Per row only integers are kept (id hashes, versions, times);
+strings are read again only for the rows that win.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .lookup import arange, best_rows, both_hashes, newest_rows, to_q
+from .outcomes import SUCCESS_OUTCOMES
+from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA
+from .store import read_file
+
+KEY_COLUMNS = ["article_id", "version"]
+LATEST_COLUMNS = ["content_hash", "created"]
+FETCH_KEY_COLUMNS = ["article_id", "fetched_at", "outcome"]
+FETCH_STATE_COLUMNS = ["fetched_at", "etag", "last_modified"]
+
+
+class Scan:
+    """The files of one table: read a few columns of all rows, then more of a few rows."""
+
+    def __init__(self, files: list[Path], schema: pa.Schema):
+        """Prepare to read ``files``, which share the file schema ``schema``."""
+        self.files = files
+        self.schema = schema
+        self.offsets = [0]  # the global number of each file's first row
+        self._footers: list[object] = []
+
+    def tables(self, columns: list[str]) -> Iterator[pa.Table]:
+        """``columns`` of each file in turn; rows are numbered across files in this order."""
+        for path in self.files:
+            yield self._counted(read_file(path, self.schema, columns, with_metadata=True))
+
+    def _counted(self, read: tuple[pa.Table, object]) -> pa.Table:
+        """Record the row numbers and footer of the next file; return its table."""
+        table, footer = read
+        self.offsets.append(self.offsets[-1] + table.num_rows)
+        self._footers.append(footer)
+        return table
+
+    def gather(self, rows: pa.Array, columns: list[str]) -> list[pa.Table]:
+        """``columns`` at ``rows`` (ascending global numbers), one table per file holding
+        some, each file read at most once."""
+        wanted, parts = to_q(rows), []
+        for i, path in enumerate(self.files):
+            lo = bisect.bisect_left(wanted, self.offsets[i])
+            hi = bisect.bisect_left(wanted, self.offsets[i + 1], lo)
+            if lo < hi:
+                table = read_file(path, self.schema, columns, metadata=self._footers[i])
+                parts.append(table.take(pc.subtract(rows[lo:hi], self.offsets[i])))
+        return parts
+
+    def spans(self, rows: pa.Array, group_of: dict[Path, str]) -> dict[str, tuple[int, int]]:
+        """Where the rows of each group of files fall in ``rows`` (ascending): ``start, stop``.
+
+        Files of a group must be consecutive (the sorted paths of one partition are).
+        """
+        wanted, spans = to_q(rows), {}
+        for i, path in enumerate(self.files):
+            stop = bisect.bisect_left(wanted, self.offsets[i + 1])
+            start, _ = spans.get(group_of[path], (bisect.bisect_left(wanted, self.offsets[i]), 0))
+            spans[group_of[path]] = (start, stop)
+        return spans
+
+
+def _concat(arrays: list[pa.Array], arrow_type: pa.DataType) -> pa.Array:
+    """``arrays`` as one array of ``arrow_type``."""
+    return pa.concat_arrays(arrays) if arrays else pa.array([], arrow_type)
+
+
+def scan_latest(scan: Scan) -> tuple[pa.Table, pa.Array]:
+    """The latest version row of every article in an ``articles`` scan.
+
+    Returns the table (``content_hash``, ``created``, ``hash`` and ``check``: the id's two
+    hashes, ``version``) and the global row number of each of its rows, ascending.
+    """
+    hashes, checks, versions = [], [], []
+    for table in scan.tables(KEY_COLUMNS):
+        first, second = both_hashes(table["article_id"])
+        hashes.append(first)
+        checks.append(second)
+        versions.append(table["version"].combine_chunks())
+    all_hashes, all_versions = _concat(hashes, pa.int64()), _concat(versions, pa.int32())
+    rows = newest_rows(all_hashes, all_versions)
+    parts = scan.gather(rows, LATEST_COLUMNS)
+    empty = pa.schema([ARTICLES_FILE_SCHEMA.field(c) for c in LATEST_COLUMNS]).empty_table()
+    latest = pa.concat_tables(parts) if parts else empty
+    latest = latest.append_column("hash", all_hashes.take(rows))
+    latest = latest.append_column("check", _concat(checks, pa.int64()).take(rows))
+    return latest.append_column("version", all_versions.take(rows)), rows
+
+
+def articles_scan(files: list[Path]) -> Scan:
+    """A scan of ``articles`` files."""
+    return Scan(files, ARTICLES_FILE_SCHEMA)
+
+
+def scan_fetch_state(files: list[Path], hashes: pa.Array, checks: pa.Array) -> pa.Table:
+    """For each article (given by the two hashes of its id): its latest successful fetch.
+
+    Returns ``fetched_at``, ``etag``, ``last_modified`` aligned with ``hashes``, null where
+    no fetch new, changed, unchanged or not_modified is logged in ``files``.
+    """
+    scan, firsts, seconds, times = Scan(files, FETCHES_FILE_SCHEMA), [], [], []
+    successful = pa.array(SUCCESS_OUTCOMES)
+    for table in scan.tables(FETCH_KEY_COLUMNS):
+        ids = table["article_id"]
+        useful = pc.and_(pc.is_valid(ids), pc.is_in(table["outcome"], value_set=successful))
+        first, second = both_hashes(ids)
+        firsts.append(pc.if_else(useful, first, None).combine_chunks())
+        seconds.append(second)
+        times.append(pc.divide(table["fetched_at"].cast(pa.int64()), 1_000_000).combine_chunks())
+    local = pc.index_in(_concat(firsts, pa.int64()), value_set=hashes)
+    same = pc.equal(_concat(seconds, pa.int64()), checks.take(local))
+    times = _concat(times, pa.int64())
+    since_first = pc.subtract(times, pc.min(times))  # seconds from the first fetch fit 31 bits
+    found, rows = best_rows(pc.if_else(same, local, None), since_first)
+    order = pc.sort_indices(rows)
+    parts = scan.gather(rows.take(order), FETCH_STATE_COLUMNS)
+    empty = pa.schema([FETCHES_FILE_SCHEMA.field(c) for c in FETCH_STATE_COLUMNS]).empty_table()
+    state = pa.concat_tables(parts).combine_chunks() if parts else empty
+    where = pc.index_in(arange(len(hashes)).cast(pa.int32()), value_set=found.take(order))
+    return state.take(where)

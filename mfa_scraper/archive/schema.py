@@ -1,0 +1,180 @@
+"""Arrow schemas of the archive tables, derived from items.py, and record -> row conversion."""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from mfa_scraper.items import ARTICLE_FIELDS, ATTACHMENT_FIELDS, RELATED_LINK_FIELDS, Article
+
+PARTITION = "site"  # the hive partition column: a directory level, not stored inside the files
+LOCAL_ZONE = "Europe/Vilnius"
+LOCAL_TIMESTAMP = pa.timestamp("us", tz=LOCAL_ZONE)
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+STRINGS = pa.list_(pa.string())
+
+# The Arrow type of every field of items.py. A field added there without a type here fails at
+# import, so the archive can never silently drop (or invent) a column.
+_ATTACHMENT_TYPES = {"url": pa.string(), "title": pa.string()}
+_RELATED_LINK_TYPES = {"url": pa.string(), "title": pa.string(), "categories": STRINGS}
+
+
+def _checked(types: dict[str, pa.DataType], names: tuple[str, ...], record: str) -> list[pa.Field]:
+    """Fields in the order of ``names`` (items.py), after checking ``types`` covers exactly them."""
+    if set(types) != set(names):
+        raise TypeError(
+            f"archive schema out of step with items.{record}: "
+            f"untyped {sorted(set(names) - set(types))}, unknown {sorted(set(types) - set(names))}"
+        )
+    return [pa.field(name, types[name]) for name in names]
+
+
+ATTACHMENT_TYPE = pa.struct(_checked(_ATTACHMENT_TYPES, ATTACHMENT_FIELDS, "Attachment"))
+RELATED_LINK_TYPE = pa.struct(_checked(_RELATED_LINK_TYPES, RELATED_LINK_FIELDS, "RelatedLink"))
+_ARTICLE_TYPES = {
+    "url": pa.string(),
+    "site": pa.string(),
+    "language": pa.string(),
+    "cms": pa.string(),
+    "title": pa.string(),
+    "created": LOCAL_TIMESTAMP,
+    "updated": LOCAL_TIMESTAMP,
+    "created_raw": pa.string(),
+    "updated_raw": pa.string(),
+    "body_text": pa.string(),
+    "body_html": pa.string(),
+    "categories": STRINGS,
+    "attachments": pa.list_(ATTACHMENT_TYPE),
+    "related_links": pa.list_(RELATED_LINK_TYPE),
+}
+_VERSION_FIELDS = [
+    pa.field("content_hash", pa.string()),
+    pa.field("version", pa.int32()),
+    pa.field("first_seen", UTC_TIMESTAMP),
+    pa.field("run_id", pa.string()),
+]
+
+ARTICLES_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", pa.string()),
+        *_checked(_ARTICLE_TYPES, ARTICLE_FIELDS, "Article"),
+        *_VERSION_FIELDS,
+    ]
+)
+FETCHES_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string()),
+        pa.field("fetched_at", UTC_TIMESTAMP),
+        pa.field("url", pa.string()),
+        pa.field("article_id", pa.string()),
+        pa.field(PARTITION, pa.string()),
+        pa.field("status", pa.int32()),
+        pa.field("outcome", pa.string()),
+        pa.field("content_hash", pa.string()),
+        pa.field("version", pa.int32()),
+        pa.field("error", pa.string()),
+        pa.field("etag", pa.string()),
+        pa.field("last_modified", pa.string()),
+    ]
+)
+
+
+def file_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema stored inside each Parquet file: ``schema`` without the partition column."""
+    return schema.remove(schema.get_field_index(PARTITION))
+
+
+ARTICLES_FILE_SCHEMA = file_schema(ARTICLES_SCHEMA)
+FETCHES_FILE_SCHEMA = file_schema(FETCHES_SCHEMA)
+
+
+def plain(value: Any) -> Any:
+    """A dataclass (nested or in lists/tuples) as dicts and lists, the shape Arrow converts."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def require_aware(value: datetime | None, name: str) -> datetime | None:
+    """``value`` unchanged if it is None or timezone-aware; a naive datetime is a ValueError.
+
+    Every reader takes a naive timestamp for UTC, so one would silently shift Vilnius times.
+    """
+    if value is not None and value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got naive {value!r}")
+    return value
+
+
+def article_row(article: Article, **metadata: Any) -> dict[str, Any]:
+    """One row of an ``articles`` file: the article's fields (less ``site``) plus ``metadata``.
+
+    ``metadata`` gives ``article_id``, ``content_hash``, ``version``, ``first_seen``, ``run_id``.
+    """
+    require_aware(article.created, "created")
+    require_aware(article.updated, "updated")
+    row = {name: plain(getattr(article, name)) for name in ARTICLE_FIELDS if name != PARTITION}
+    row.update(metadata)
+    return row
+
+
+def fetch_row(**values: Any) -> dict[str, Any]:
+    """One row of a ``fetches`` file: ``values`` by column name, the other columns None."""
+    row = dict.fromkeys(FETCHES_FILE_SCHEMA.names)
+    unknown = set(values) - set(row)
+    if unknown:
+        raise ValueError(f"not fetches columns: {sorted(unknown)}")
+    row.update(values)
+    return row
+
+
+def _fits(value: Any, arrow_type: pa.DataType, name: str) -> bool:
+    """True if ``value`` converts to ``arrow_type``; raises ValueError for what never does."""
+    if pa.types.is_string(arrow_type):
+        return isinstance(value, str)
+    if pa.types.is_timestamp(arrow_type):
+        return isinstance(value, datetime) and require_aware(value, name) is not None
+    if pa.types.is_int32(arrow_type):
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
+    if pa.types.is_list(arrow_type):
+        if not isinstance(value, list | tuple):
+            return False
+        for i, item in enumerate(value):
+            check_value(item, arrow_type.value_type, f"{name}[{i}]")
+        return True
+    if pa.types.is_struct(arrow_type):
+        if not isinstance(value, dict):
+            return False
+        for child in arrow_type:
+            check_value(value.get(child.name), child.type, f"{name}.{child.name}")
+        return True
+    raise TypeError(f"no check for Arrow type {arrow_type}")
+
+
+def check_value(value: Any, arrow_type: pa.DataType, name: str) -> None:
+    """Raise ValueError unless ``value`` (None allowed) converts to ``arrow_type`` as is."""
+    if value is not None and not _fits(value, arrow_type, name):
+        shown = repr(value)[:80]
+        raise ValueError(f"{name} must fit {arrow_type}, got {type(value).__name__} {shown}")
+
+
+def check_row(row: dict[str, Any], schema: pa.Schema) -> dict[str, Any]:
+    """``row`` after checking it has exactly the fields of ``schema``, each of the right type.
+
+    Checked when a row is recorded, so a bad value fails there, with the field's name,
+    and never later when a whole buffer is written.
+    """
+    if set(row) != set(schema.names):
+        raise ValueError(f"row fields {sorted(row)} differ from schema fields {schema.names}")
+    for field in schema:
+        check_value(row[field.name], field.type, field.name)
+    return row
+
+
+def to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """``rows`` as a table of exactly ``schema`` (a file schema)."""
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,168 @@
+"""The archive on disk: layout, atomic file writes, and reading the Parquet tables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from .errors import ArchiveError, ArchiveWriteError
+from .lock import LOCK_NAME
+from .schema import PARTITION
+
+ARTICLES = "articles"
+FETCHES = "fetches"
+RUNS = "runs"
+# Files are written under `.tmp/` at the archive root, then renamed into place: no reader ever
+# lists a half-written file (Polars, scanning a directory, would even reject a hidden one).
+TEMP_DIR = ".tmp"
+TEMP_SUFFIX = ".tmp"
+COMPRESSION = "zstd"
+_HIVE = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
+
+
+def part_name(run_id: str, number: int) -> str:
+    """File name of the ``number``-th file a run writes; sorts in writing order."""
+    return f"part-{run_id}-{number:05d}.parquet"
+
+
+def partition_dir(root: Path, table: str, site: str) -> Path:
+    """Directory of one site's files of ``table``."""
+    return root / table / f"{PARTITION}={site}"
+
+
+def temp_path(root: Path, path: Path) -> Path:
+    """The temporary name ``path`` (in the archive at ``root``) is written under first."""
+    return root / TEMP_DIR / f"{path.name}{TEMP_SUFFIX}"
+
+
+def _fsync(path: Path) -> None:
+    """Flush ``path`` (a file or a directory) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(root: Path, path: Path, write: Callable[[Path], None]) -> None:
+    """Create ``path`` in the archive at ``root`` atomically: ``write`` a temporary file,
+    fsync it, rename it to ``path``, fsync the directory.
+
+    Readers see the old state or the whole new file, never a truncated one. Any failure
+    removes the temporary file; an OSError or Arrow error becomes ArchiveWriteError.
+    """
+    tmp = temp_path(root, path)
+    try:
+        tmp.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        _fsync(tmp)
+        os.replace(tmp, path)
+    except (OSError, pa.ArrowException) as error:
+        tmp.unlink(missing_ok=True)
+        raise ArchiveWriteError(f"could not write {path}: {error}") from error
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync(path.parent)
+
+
+def write_parquet(root: Path, path: Path, table: pa.Table) -> None:
+    """Write ``table`` to ``path`` atomically, zstd-compressed, with its own (explicit) schema."""
+    atomic_write(root, path, lambda tmp: pq.write_table(table, tmp, compression=COMPRESSION))
+
+
+def remove_temp_files(root: Path) -> list[Path]:
+    """Delete temporary files a killed writer left behind; only call while holding the lock."""
+    leftovers = sorted((root / TEMP_DIR).glob(f"*{TEMP_SUFFIX}"))
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
+
+
+def check_archive_dir(root: Path) -> None:
+    """Raise ArchiveError unless ``root`` is an archive or a directory with nothing visible."""
+    if not root.is_dir():
+        raise ArchiveError(f"{root} is not a directory")
+    known = {ARTICLES, FETCHES, RUNS, LOCK_NAME}
+    visible = [p.name for p in root.iterdir() if not p.name.startswith((".", "_"))]
+    if visible and not known & set(visible):
+        raise ArchiveError(
+            f"{root} is not an archive: it has none of {ARTICLES}/, {FETCHES}/, {RUNS}/ "
+            f"but other content ({', '.join(sorted(visible)[:5])})"
+        )
+
+
+def parquet_files(root: Path, table: str) -> list[Path]:
+    """The visible Parquet files of ``table``, in site then writing order."""
+    return sorted((root / table).glob(f"{PARTITION}=*/*.parquet"))
+
+
+def read_file(
+    path: Path,
+    schema: pa.Schema,
+    columns: list[str],
+    *,
+    metadata: pq.FileMetaData | None = None,
+    with_metadata: bool = False,
+):
+    """Read ``columns`` of one Parquet file with the types of ``schema``.
+
+    ``metadata`` is the file's footer if already read; ``with_metadata`` returns it too, as
+    ``(table, metadata)``. An unreadable file (truncated, not Parquet, missing a column)
+    raises ArchiveError naming it.
+    """
+    try:
+        with pq.ParquetFile(path, metadata=metadata) as parquet:
+            table = parquet.read(columns=columns, use_threads=False)
+            footer = parquet.metadata
+        table = table.select(columns).cast(pa.schema([schema.field(c) for c in columns]))
+    except (OSError, KeyError, pa.ArrowException) as error:
+        raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
+    return (table, footer) if with_metadata else table
+
+
+def _corrupt_file_error(files: list[Path], error: Exception) -> ArchiveError:
+    """An ArchiveError naming the first of ``files`` that cannot be read."""
+    for path in files:
+        try:
+            with pq.ParquetFile(path) as parquet:
+                parquet.read()
+        except (OSError, pa.ArrowException) as file_error:
+            return ArchiveError(f"corrupt or unreadable Parquet file {path}: {file_error}")
+    return ArchiveError(f"cannot read {files[0].parent.parent}: {error}")
+
+
+def read_table(
+    root: Path,
+    table: str,
+    schema: pa.Schema,
+    columns: list[str] | None = None,
+    where: pc.Expression | None = None,
+) -> pa.Table:
+    """Read ``columns`` of ``table`` (all of ``schema`` by default), the site column included.
+
+    Every file is read as ``schema`` (columns it lacks come back null). An empty table has
+    the right schema; an unreadable file raises ArchiveError naming it.
+    """
+    columns = columns or schema.names
+    files = parquet_files(root, table)
+    if not files:
+        return pa.schema([schema.field(name) for name in columns]).empty_table()
+    dataset = ds.dataset(
+        [str(path) for path in files],
+        schema=schema,
+        format="parquet",
+        partitioning=_HIVE,
+        partition_base_dir=str(root / table),
+    )
+    try:
+        return dataset.to_table(columns=columns, filter=where)
+    except (OSError, pa.ArrowException) as error:
+        raise _corrupt_file_error(files, error) from error
