@@ -154,3 +154,14 @@ def test_as_of_before_revision2_returns_revision1(history):
     truth = history.truth[1]
     assert {u: r["body_text"] for u, r in rows.items()} == {
         u: t["body_text"] for u, t in truth.items()}
+
+
+def test_home_page_start_url_discovers_the_news_listings(replica, tmp_path):
+    """A site whose listing URL is unknown: the spider finds it from the home page menu."""
+    base = replica.urls["by"]
+    result = scrapy_crawl(tmp_path, [base + "/"], languages="lt")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = archived(Archive(tmp_path).latest())
+    truth = expected_archive(replica.dataset, {"by": base})
+    lithuanian = {key for key, record in truth.items() if record["language"] == "lt"}
+    assert lithuanian and set(rows) == lithuanian

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from mfa_scraper import pages
 from mfa_scraper import sites as registry
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages import ListingItem, ParseError
-from mfa_scraper.spiders.params import CrawlArgs
+from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
 from mfa_scraper.urls import article_id, site_of
 
 # Article responses the callback handles itself instead of the HttpError middleware.
@@ -62,7 +63,12 @@ class MfaNewsSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        try:
+            spider = super().from_crawler(crawler, *args, **kwargs)
+        except ArgumentError as error:
+            # A bad -a value is the operator's typo, not a crash: one line, exit status 2.
+            print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
         crawler.signals.connect(spider.revisit_when_idle, signal=signals.spider_idle)
         return spider
 
@@ -85,15 +91,17 @@ class MfaNewsSpider(scrapy.Spider):
     def _listing_starts(self):
         if self.args.start_urls:
             for url in self.args.start_urls:
-                yield self._listing_request(url, page=1)
+                if urlsplit(url).path in ("", "/"):  # a home page: find its News listings
+                    yield self._home_request(url)
+                else:
+                    yield self._listing_request(url, page=1)
             return
         for site in registry.select(list(self.args.sites)):
             listings = site.listing_urls(set(self.args.languages))
             for _, url in listings:
                 yield self._listing_request(url, page=1)
             if not listings:
-                yield scrapy.Request(site.base_url, callback=self.parse_home,
-                                     errback=self.listing_failed)
+                yield self._home_request(site.base_url)
 
     def _selected_hosts(self) -> list[str]:
         if self.args.start_urls:
@@ -114,6 +122,9 @@ class MfaNewsSpider(scrapy.Spider):
     def _listing_request(self, url: str, page: int) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
                               cb_kwargs={"page": page})
+
+    def _home_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_home, errback=self.listing_failed)
 
     def parse_home(self, response):
         """Find the News menu links of a site whose listing URL is not known."""

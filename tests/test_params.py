@@ -1,0 +1,65 @@
+"""Spider arguments: a table of good and bad inputs, and the one-line error of `scrapy crawl`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
+from tests.crawling import PROJECT
+
+GOOD = [
+    ({}, CrawlArgs()),
+    ({"sites": "urm,by"}, CrawlArgs(sites=("urm", "by"))),
+    ({"sites": " urm , ee "}, CrawlArgs(sites=("urm", "ee"))),
+    ({"start_urls": "https://www.urm.lt/en/news/928,https://by.mfa.lt/"},
+     CrawlArgs(start_urls=("https://www.urm.lt/en/news/928", "https://by.mfa.lt/"))),
+    ({"languages": "EN,lt"}, CrawlArgs(languages=frozenset({"en", "lt"}))),
+    ({"since": "2024-01-01", "until": "2024-12-31"},
+     CrawlArgs(since=date(2024, 1, 1), until=date(2024, 12, 31))),
+    ({"max_pages": "3", "refresh_days": "0"}, CrawlArgs(max_pages=3, refresh_days=0)),
+    ({"revisit": "ALL"}, CrawlArgs(revisit="all")),
+    ({"revisit": "none"}, CrawlArgs(revisit="none")),
+]
+
+BAD = [
+    ({"sites": "urm,atlantis"}, "sites", "unknown site(s): atlantis"),
+    ({"start_urls": "ftp://www.urm.lt/news"}, "start_urls", "not an http(s) URL"),
+    ({"start_urls": "www.urm.lt/en/news/928"}, "start_urls", "not an http(s) URL"),
+    ({"languages": "en,xx"}, "languages", "unknown language code(s): xx"),
+    ({"since": "2024-13-01"}, "since", "expected a date YYYY-MM-DD"),
+    ({"until": "yesterday"}, "until", "expected a date YYYY-MM-DD"),
+    ({"since": "2025-01-02", "until": "2025-01-01"}, "until", "is before since"),
+    ({"max_pages": "0"}, "max_pages", "must be at least 1"),
+    ({"max_pages": "three"}, "max_pages", "expected a whole number"),
+    ({"refresh_days": "-1"}, "refresh_days", "must be at least 0"),
+    ({"revisit": "sometimes"}, "revisit", "expected one of window, all, none"),
+    ({"maxpages": "3"}, "maxpages", "unknown argument"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), GOOD, ids=[str(raw) for raw, _ in GOOD])
+def test_good_arguments(raw, expected):
+    assert CrawlArgs.parse(**raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "name", "message"), BAD, ids=[name for _, name, _ in BAD])
+def test_bad_arguments_name_the_argument(raw, name, message):
+    with pytest.raises(ArgumentError) as caught:
+        CrawlArgs.parse(**raw)
+    assert caught.value.name == name
+    assert str(caught.value).startswith(f"argument {name!r}: ") and message in str(caught.value)
+
+
+def test_scrapy_crawl_with_a_bad_argument_is_one_line_and_exit_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "mfa_news", "-a", "since=2024-13-01",
+         "-s", f"ARCHIVE_DIR={tmp_path / 'archive'}"],
+        cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "mfa_news: error: argument 'since': expected a date YYYY-MM-DD" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "archive").exists()
