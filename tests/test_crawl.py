@@ -165,3 +165,19 @@ def test_home_page_start_url_discovers_the_news_listings(replica, tmp_path):
     truth = expected_archive(replica.dataset, {"by": base})
     lithuanian = {key for key, record in truth.items() if record["language"] == "lt"}
     assert lithuanian and set(rows) == lithuanian
+
+
+def test_max_pages_and_since_limit_the_crawl(replica, tmp_path):
+    starts = listing_urls(replica.urls, replica.dataset)
+    requests_log(replica.urls["osce"])  # start the count from zero
+    result = scrapy_crawl(tmp_path / "pages", [replica.urls["osce"] + "/default/en/news"],
+                          max_pages="1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    listed = [e for e in requests_log(replica.urls["osce"]) if "/default/en/news" in e["path"]
+              and replica.dataset.resolve("osce", e["path"]).kind == "listing"]
+    assert len(listed) == 1
+    since = "2024-06-01"
+    result = scrapy_crawl(tmp_path / "since", starts, since=since)
+    assert result.returncode == 0, result.stderr[-3000:]
+    created = Archive(tmp_path / "since").latest()["created"].to_pylist()
+    assert created and all(c.date().isoformat() >= since for c in created)

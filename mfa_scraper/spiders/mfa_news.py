@@ -17,6 +17,7 @@ from mfa_scraper import pages
 from mfa_scraper import sites as registry
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages import ListingItem, ParseError
+from mfa_scraper.spiders.pager import HeldPages
 from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
 from mfa_scraper.urls import article_id, site_of
 
@@ -56,6 +57,7 @@ class MfaNewsSpider(scrapy.Spider):
         self.today = datetime.now(UTC).date()
         self.requested: set[str] = set()
         self.revisits_scheduled = False
+        self.held = HeldPages()
         hosts = {urlsplit(url).hostname for url in self.args.start_urls}
         self.allowed_domains = sorted(set(registry.ALLOWED_DOMAINS) | hosts)
 
@@ -149,13 +151,25 @@ class MfaNewsSpider(scrapy.Spider):
         site = site_of(response.url)
         self.crawler.stats.inc_value(f"mfa/listing_items/{site}", len(listing.items))
         wanted = [entry for entry in listing.items if self._in_range(entry)]
-        for entry in wanted:
-            if self._needs_fetch(entry):
-                request = self._article_request(entry.url, entry)
-                if request is not None:
-                    yield request
-        if listing.next_page and self._keep_paging(listing.items, page):
+        requests = [self._article_request(entry.url, entry) for entry in wanted
+                    if self._needs_fetch(entry)]
+        requests = [request for request in requests if request is not None]
+        follow = listing.next_page and self._keep_paging(listing.items, page)
+        if follow and requests and self.args.since and any(e.date is None for e in wanted):
+            # Undated entries: only the articles' own dates tell whether `since` is reached.
+            token = self.held.hold(listing.next_page, page + 1, len(requests))
+            for request in requests:
+                request.cb_kwargs["hold"] = token
+            follow = False
+        yield from requests
+        if follow:
             yield self._listing_request(listing.next_page, page + 1)
+
+    def _release(self, hold: int | None, *, too_old: bool):
+        """Requests for a held listing page whose articles have all reported."""
+        released = self.held.report(hold, too_old=too_old)
+        if released is not None:
+            yield self._listing_request(*released)
 
     def _in_range(self, entry: ListingItem) -> bool:
         day = entry.date
@@ -232,8 +246,25 @@ class MfaNewsSpider(scrapy.Spider):
             headers["If-Modified-Since"] = known.last_modified
         return headers
 
-    def parse_article(self, response, entry: ListingItem | None):
+    def parse_article(self, response, entry: ListingItem | None, hold: int | None = None):
         """Turn an article response into an ArticleFetch or a FetchOutcome for the archive."""
+        outputs = list(self._article_outputs(response, entry))
+        dated = [o.article.created for o in outputs if isinstance(o, ArticleFetch)]
+        too_old = bool(self.args.since and dated and dated[0] is not None
+                       and dated[0].date() < self.args.since)
+        if entry is not None and dated and not self._created_in_range(dated[0]):
+            self.crawler.stats.inc_value("mfa/out_of_range")
+            outputs = []  # listed without a date, published outside since/until
+        yield from outputs
+        yield from self._release(hold, too_old=too_old)
+
+    def _created_in_range(self, created) -> bool:
+        day = created.date() if created is not None else None
+        return day is None or (
+            (self.args.since is None or day >= self.args.since)
+            and (self.args.until is None or day <= self.args.until))
+
+    def _article_outputs(self, response, entry: ListingItem | None):
         facts = _http_facts(response)
         if response.status == 304:
             yield FetchOutcome(response.url, "not_modified", **facts)
@@ -252,6 +283,7 @@ class MfaNewsSpider(scrapy.Spider):
     def article_failed(self, failure):
         """A fetch that ended in an HTTP error or a network failure, after retries."""
         url = failure.request.url
+        yield from self._release(failure.request.cb_kwargs.get("hold"), too_old=False)
         if failure.check(HttpError):
             response = failure.value.response
             status = response.status
