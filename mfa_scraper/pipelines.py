@@ -5,9 +5,24 @@ from __future__ import annotations
 from scrapy.exceptions import DropItem
 
 from mfa_scraper.archive import ArchiveWriter
-from mfa_scraper.health import verdict
+from mfa_scraper.health import LISTING_ITEMS_KEY, verdict
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.validation import problems
+
+PARSER_KEY = "mfa/parser/"  # + "<site>/<cms>": which parser produced each archived article
+
+
+def crawl_counters(stats: dict) -> dict:
+    """The crawl's own counters for the run report: listing items and parsers per site."""
+    sites: dict[str, dict] = {}
+    for key, value in stats.items():
+        if key.startswith(LISTING_ITEMS_KEY):
+            site = key.removeprefix(LISTING_ITEMS_KEY)
+            sites.setdefault(site, {})["listing_items"] = value
+        elif key.startswith(PARSER_KEY):
+            site, _, cms = key.removeprefix(PARSER_KEY).rpartition("/")
+            sites.setdefault(site, {}).setdefault("parsers", {})[cms] = value
+    return {"sites": sites, "out_of_range": stats.get("mfa/out_of_range", 0)}
 
 
 class ArchivePipeline:
@@ -40,6 +55,7 @@ class ArchivePipeline:
         if self.writer is None:
             return
         stats = self.crawler.stats.get_stats()
+        self.writer.note("crawl", crawl_counters(stats))
         report = self.writer.close(verdict(self.writer.report(), stats))
         self.crawler.stats.set_value("mfa/run_id", report.get("run_id"))
         self.crawler.stats.set_value("mfa/health", report.get("health"))
@@ -66,4 +82,5 @@ class ArchivePipeline:
         outcome = self.writer.record(article, status=fetch.status, etag=fetch.etag,
                                      last_modified=fetch.last_modified)
         self.crawler.stats.inc_value(f"mfa/outcome/{outcome}")
+        self.crawler.stats.inc_value(f"{PARSER_KEY}{article.site}/{article.cms}")
         return fetch

@@ -181,3 +181,11 @@ def test_max_pages_and_since_limit_the_crawl(replica, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     created = Archive(tmp_path / "since").latest()["created"].to_pylist()
     assert created and all(c.date().isoformat() >= since for c in created)
+
+
+def test_run_report_counts_listing_items_and_parsers_per_site(history):
+    run = Archive(history.archive).runs()[0]
+    crawl = run["crawl"]["sites"]
+    legacy_site = history.urls["osce"].removeprefix("http://")
+    assert crawl[legacy_site]["parsers"] == {"legacy": run["sites"][legacy_site]["fetches"]["new"]}
+    assert crawl[legacy_site]["listing_items"] > 0

@@ -110,6 +110,7 @@ class Run:
     stats: RunStats = field(default_factory=RunStats)
     files_written: int = 0
     writer: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as stored: times in ISO 8601 UTC, counts per site and in total."""
@@ -123,6 +124,7 @@ class Run:
             **self.stats.as_dict(),
             "files_written": self.files_written,
             "writer": self.writer,
+            **self.notes,
             "health": None if self.health is None else self.health.as_dict(),
         }
 

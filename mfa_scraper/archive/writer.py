@@ -271,6 +271,18 @@ class ArchiveWriter:
         row["article_id"] = article_id(url)
         return FETCHES, row
 
+    def note(self, name: str, value: Any) -> None:
+        """Add a caller's section (JSON-serialisable) to the run report, e.g. crawl counters.
+
+        Names of the report's own sections are refused, so nothing is overwritten.
+        """
+        run = self._run
+        if run is None:
+            raise ArchiveError(f"writer for {self.path} is not open")
+        if name in Run(self.run_id or "", run.started_at).as_dict():
+            raise ValueError(f"{name!r} is a section of the run report itself")
+        run.notes[name] = value
+
     def _add(self, site: str, outcome: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
         """Check ``rows`` (table, row) against their schemas, then buffer and count them."""
         for table, row in rows:
