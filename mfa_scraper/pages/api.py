@@ -8,9 +8,9 @@ from lxml import etree
 from parsel import Selector
 
 from mfa_scraper.items import Article
-from mfa_scraper.pages.blocked import blocked_reason
+from mfa_scraper.pages.blocked import BLOCK_SCAN_RE, blocked_reason
 from mfa_scraper.pages.current import CurrentArticle, CurrentListing
-from mfa_scraper.pages.dates import ANY_LABEL_RE, local
+from mfa_scraper.pages.dates import LABEL_SCAN_RE, local
 from mfa_scraper.pages.decode import decode_body
 from mfa_scraper.pages.legacy import LegacyArticle, LegacyListing
 from mfa_scraper.pages.model import Listing, ParseError
@@ -34,7 +34,7 @@ def detect_cms(url: str, html: str) -> str | None:
     head = html[:200_000]
     if CURRENT_FINGERPRINT in head:
         return "current"
-    if LEGACY_MARKUP.search(head) or ANY_LABEL_RE.search(head) or LEGACY_PATH.match(url):
+    if LEGACY_MARKUP.search(head) or LABEL_SCAN_RE.search(head.lower()) or LEGACY_PATH.match(url):
         return "legacy"
     return None
 
@@ -57,7 +57,9 @@ def load(url: str, body: bytes | str, encoding: str | None) -> tuple[str, Select
     return html, selector
 
 
-def _refuse_blocked(url: str, selector: Selector) -> None:
+def _refuse_blocked(url: str, html: str, selector: Selector) -> None:
+    if not BLOCK_SCAN_RE.search(html.lower()):
+        return  # the common case, decided by one regex over the raw text
     title = selector.xpath("string(//title)").get() or ""
     heading = selector.xpath("string(//h1)").get() or ""
     visible = " ".join(
@@ -76,7 +78,7 @@ def parse_article(url: str, body: bytes | str, *, encoding: str | None = None) -
     MFA article or lacks a title or a body.
     """
     html, selector = load(url, body, encoding)
-    _refuse_blocked(url, selector)
+    _refuse_blocked(url, html, selector)
     cms = detect_cms(url, html)
     if cms is None:
         raise ParseError(url, "no MFA CMS fingerprint (neither generation recognised)")

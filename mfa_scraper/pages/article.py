@@ -39,6 +39,11 @@ UNSAFE_HTML_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "
 META_PUBLISHED = ("article:published_time", "og:published_time", "datePublished",
                   "pubdate", "publish-date", "date")
 META_MODIFIED = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
+# Candidates for the article's own tag list: classed elements after the title.
+TAG_CONTAINERS_AFTER = (
+    "following::*[contains(@class,'tag') or contains(@class,'theme') or "
+    "contains(@class,'categor') or contains(@class,'temos') or contains(@id,'tag')]"
+)
 MAX_DATE_LINE = 200  # characters; a longer element is a paragraph that mentions a date
 JSON_LD_TYPES = ("NewsArticle", "Article", "BlogPosting", "Report", "WebPage")
 
@@ -68,13 +73,20 @@ class ArticlePage:
                 return element
         return None
 
-    def _meta(self, names: tuple[str, ...]) -> str | None:
-        for name in names:
+    @cached_property
+    def _metas(self) -> dict[str, str]:
+        """Every ``<meta>`` content by its property / name / itemprop (first one wins)."""
+        found: dict[str, str] = {}
+        for meta in self.root.iter("meta"):
+            content = (meta.get("content") or "").strip()
             for attribute in ("property", "name", "itemprop"):
-                value = self.sel.xpath(f"//meta[@{attribute}=$n]/@content", n=name).get()
-                if value and value.strip():
-                    return value.strip()
-        return None
+                key = meta.get(attribute)
+                if key and content:
+                    found.setdefault(key, content)
+        return found
+
+    def _meta(self, names: tuple[str, ...]) -> str | None:
+        return next((self._metas[name] for name in names if name in self._metas), None)
 
     @cached_property
     def _json_ld(self) -> dict:
@@ -128,6 +140,8 @@ class ArticlePage:
         return self._labelled_line_after_title()
 
     def _labelled_line_after_title(self) -> str | None:
+        if not dates.LABEL_SCAN_RE.search(self.root.text_content().lower()):
+            return None  # no date label anywhere: skip the walk over every text node
         lines = [line for line in self._labelled_lines() if not blocks.in_chrome(line)]
         if not lines:
             return None
@@ -245,8 +259,8 @@ class ArticlePage:
         if found is not None:
             return found
         for element in self.root.iter(etree.Element):
-            text = clean(element.text_content())
-            if len(text) < 60 and blocks.is_related_label(text) and not len(element):
+            own = clean(element.text)  # the heading's own words, not its links
+            if own and len(own) < 60 and blocks.is_related_label(own):
                 return element.getparent()
         return None
 
@@ -281,7 +295,7 @@ class ArticlePage:
                     return tags
         if self.title_element is None:
             return []
-        for element in blocks.following_elements(self.title_element):
+        for element in self.title_element.xpath(TAG_CONTAINERS_AFTER):
             if blocks.is_tag_container(element):
                 tags = self._tags_in(element)
                 if tags:

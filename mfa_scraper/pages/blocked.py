@@ -19,17 +19,19 @@ BLOCK_PHRASES = (
 # A block page is short; a long page that merely mentions "captcha" is an article.
 MAX_BLOCK_PAGE_TEXT = 1500
 MAX_BLOCK_TITLE = 60  # a longer headline is a story that may quote such words
-_PHRASES_RE = re.compile("|".join(re.escape(p) for p in BLOCK_PHRASES), re.IGNORECASE)
+BLOCK_PHRASES_RE = re.compile("|".join(re.escape(p) for p in BLOCK_PHRASES), re.IGNORECASE)
+# For a whole lower-cased page: one case-sensitive scan is ~20x faster than IGNORECASE.
+BLOCK_SCAN_RE = re.compile("|".join(re.escape(p) for p in BLOCK_PHRASES))
 
 
 def blocked_reason(title: str, heading: str, visible_text: str) -> str | None:
     """Why this page looks like a block/challenge/error page, or ``None``."""
     for text in (clean(title), clean(heading)):
-        match = _PHRASES_RE.search(text) if len(text) <= MAX_BLOCK_TITLE else None
+        match = BLOCK_PHRASES_RE.search(text) if len(text) <= MAX_BLOCK_TITLE else None
         if match:
             return f"blocked or error page ({match.group(0)!r} in the title)"
     if len(visible_text) <= MAX_BLOCK_PAGE_TEXT:
-        match = _PHRASES_RE.search(visible_text)
+        match = BLOCK_PHRASES_RE.search(visible_text)
         if match:
             return f"blocked or error page ({match.group(0)!r} on a short page)"
     return None

@@ -47,6 +47,11 @@ CREATED_RE = _labelled_re(CREATED_LABELS)
 UPDATED_RE = _labelled_re(UPDATED_LABELS)
 ADDED_RE = _labelled_re(ADDED_LABELS)
 ANY_LABEL_RE = re.compile(rf"(?:{_labels_re(CREATED_LABELS + UPDATED_LABELS)})\s*:", re.I)
+# The same, for scanning a whole page that was lower-cased first: re.IGNORECASE over a
+# long alternation costs ~2 ms on a 50 KB page, this ~0.1 ms.
+LABEL_SCAN_RE = re.compile(
+    rf"(?:{_labels_re(tuple(x.lower() for x in CREATED_LABELS + UPDATED_LABELS))})\s*:"
+)
 
 
 @dataclass(frozen=True)
