@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import unquote
 
 import pyarrow.compute as pc
 import pytest
@@ -189,3 +190,23 @@ def test_run_report_counts_listing_items_and_parsers_per_site(history):
     legacy_site = history.urls["osce"].removeprefix("http://")
     assert crawl[legacy_site]["parsers"] == {"legacy": run["sites"][legacy_site]["fetches"]["new"]}
     assert crawl[legacy_site]["listing_items"] > 0
+
+
+def test_refresh_window_refetches_only_recent_known_articles(replica, tmp_path):
+    """Known articles published inside refresh_days are re-fetched (conditionally); older
+    ones are not, and paging stops at the first page with nothing recent on it."""
+    site, base = "urm", replica.urls["urm"]
+    start = [base + replica.dataset.views(site)[0].path]
+    assert scrapy_crawl(tmp_path, start).returncode == 0
+    requests_log(base)
+    today = datetime.now().astimezone().date()
+    listed = [a for a in replica.dataset.site_articles(site) if a.language == "en"]
+    days = (today - listed[len(listed) // 3].listing_date).days  # the newest third is recent
+    result = scrapy_crawl(tmp_path, start, refresh_days=str(days))
+    assert result.returncode == 0, result.stderr[-3000:]
+    fetched = {unquote(e["path"]) for e in requests_log(base)
+               if (p := replica.dataset.resolve(site, e["path"])) and p.kind == "article"}
+    recent = {a.path for a in listed if (today - a.listing_date).days <= days}
+    assert recent and fetched == recent
+    run = Archive(tmp_path).runs()[-1]
+    assert run["totals"]["fetches"]["not_modified"] == len(recent)
