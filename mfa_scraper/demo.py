@@ -1,0 +1,243 @@
+"""The whole product offline: crawl two revisions of the local replica, show one article's history.
+
+Behind ``mfa-archive demo``. :func:`run_demo` starts the replica (revision 1) on fixed ports,
+crawls it into an archive with ``scrapy crawl mfa_news`` in a subprocess (exactly as a scheduled
+job would), serves revision 2 (edited, added, deleted articles) on the same URLs, crawls again
+and returns what the archive then says; :func:`report` turns that into printable lines.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mfa_scraper.archive import Archive, ArchiveError
+from mfa_scraper.crawl import SETTINGS_MODULE
+from mfa_scraper.replica.data import Dataset
+from mfa_scraper.replica.fixture import PROJECT_ROOT, free_ports, running_replica
+from mfa_scraper.replica.model import SITES
+from mfa_scraper.urls import article_id
+
+SEED = 1
+DEFAULT_ARTICLES = 6  # per listing: every listing has two pages, each crawl takes seconds
+CRAWL_TIMEOUT = 120.0  # seconds per crawl subprocess
+# Politeness off: the replica is local. Everything else as in production.
+DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "LOG_LEVEL": "INFO"}
+DEMO_CONTACT = "demo@localhost"  # the User-Agent contact when MFA_CONTACT is not set
+# The content fields compared between versions (the hashed ones: archive/hashing.py).
+COMPARED_FIELDS = ("title", "created", "updated", "body_text", "categories", "attachments")
+DIFF_LINES = 6  # lines of the body diff shown
+LINE_WIDTH = 100  # long diff lines are cut to this width
+
+
+class DemoError(RuntimeError):
+    """The demo could not run: the replica did not start or a crawl failed."""
+
+
+@dataclass
+class DemoResult:
+    """What the demo produced: the archive, its runs, and the history of one edited article.
+
+    ``runs`` are the reports of the demo's two runs (``runs/<run_id>.json``); ``versions`` and
+    ``fetches`` are the article's rows of ``articles`` and ``fetches`` (as dicts), in order.
+    """
+
+    archive: Path
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    article_id: str = ""
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    fetches: list[dict[str, Any]] = field(default_factory=list)
+
+
+def start_urls(urls: dict[str, str], dataset: Dataset) -> list[str]:
+    """The main (unfiltered) listing URL of every site and language the replica serves."""
+    return [urls[site] + view.path for site in urls for view in dataset.views(site)
+            if view.theme is None]
+
+
+def crawl_command(archive: Path, urls: list[str]) -> list[str]:
+    """``python -m scrapy crawl mfa_news`` revisiting every archived article, politeness off."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "mfa_news",
+           "-a", f"start_urls={','.join(urls)}", "-a", "revisit=all"]
+    for name, value in {**DEMO_SETTINGS, "ARCHIVE_DIR": str(archive)}.items():
+        cmd += ["-s", f"{name}={value}"]
+    return cmd
+
+
+def _crawl_env() -> dict[str, str]:
+    """The environment of a crawl: project settings and importable project from any directory."""
+    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, "PYTHONPATH": path,
+            "MFA_CONTACT": os.environ.get("MFA_CONTACT") or DEMO_CONTACT}
+
+
+def crawl_once(archive: Path, urls: list[str]) -> dict[str, Any]:
+    """Crawl ``urls`` into ``archive`` in a subprocess; return the report of the run it added.
+
+    Raises DemoError (with the end of the crawl's log) when it fails or leaves no report.
+    """
+    before = {run["run_id"] for run in _runs(archive)}
+    try:
+        done = subprocess.run(crawl_command(archive, urls), capture_output=True, text=True,
+                              env=_crawl_env(), timeout=CRAWL_TIMEOUT)
+    except subprocess.TimeoutExpired as error:
+        raise DemoError(f"the crawl took more than {CRAWL_TIMEOUT:.0f} s") from error
+    added = [run for run in _runs(archive) if run["run_id"] not in before]
+    if done.returncode != 0 or not added:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise DemoError(f"the crawl exited with status {done.returncode}:\n{tail}")
+    return added[-1]
+
+
+def _runs(archive: Path) -> list[dict[str, Any]]:
+    """The run reports of ``archive``; none while it does not exist yet."""
+    return Archive(archive).runs() if (archive / "runs").is_dir() else []
+
+
+def edited_article(dataset: Dataset, urls: dict[str, str]) -> str:
+    """The URL of an article revision 2 edited: a retitled one if any, else any edited one."""
+    keys = sorted(dataset.changes.retitled) or sorted(dataset.changes.edited)
+    if not keys:
+        raise DemoError("the replica's revision 2 edited no article")
+    site, path = keys[0]
+    return urls[site] + path
+
+
+def run_demo(archive: str | os.PathLike[str] | None = None, articles: int = DEFAULT_ARTICLES,
+             *, progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Crawl replica revisions 1 and 2 into ``archive``; return its runs and one article's history.
+
+    ``archive`` defaults to a new temporary directory, which is kept (the result names it);
+    a given one must be an archive, an empty directory or a path that does not exist yet.
+    ``articles`` is the number of articles per replica listing. ``progress`` receives one
+    line per step. Raises DemoError when the replica or a crawl fails.
+    """
+    say = progress or (lambda line: None)
+    root = Path(archive) if archive is not None else Path(tempfile.mkdtemp(prefix="mfa-demo-"))
+    if root.exists():
+        _check_archive(root)
+    port = free_ports(len(SITES))
+    result = DemoResult(root.resolve())
+    for revision in (1, 2):
+        say(f"crawling replica revision {revision} "
+            f"(127.0.0.1:{port}-{port + len(SITES) - 1}) into {result.archive} ...")
+        run, urls = _crawl_revision(root, articles, revision, port)
+        result.runs.append(run)
+    return _with_history(result, edited_article(Dataset.build(SEED, articles, 2), urls))
+
+
+def _check_archive(root: Path) -> None:
+    """DemoError unless ``root`` is an archive or an empty directory (before any crawl)."""
+    try:
+        Archive(root)
+    except ArchiveError as error:
+        raise DemoError(str(error)) from error
+
+
+def _crawl_revision(root: Path, articles: int, revision: int,
+                    port: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """Serve ``revision`` on ``port`` and following, crawl it; the run report and site URLs."""
+    try:
+        with running_replica(articles, SEED, revision, port=port) as replica:
+            return crawl_once(root, start_urls(replica.urls, replica.dataset)), replica.urls
+    except DemoError:
+        raise
+    except RuntimeError as error:  # the replica did not start (port taken, ...)
+        raise DemoError(str(error)) from error
+
+
+def _with_history(result: DemoResult, url: str) -> DemoResult:
+    """``result`` with the versions and fetches of the article at ``url``."""
+    store = Archive(result.archive)
+    result.article_id = article_id(url)
+    result.versions = store.versions(url).to_pylist()
+    result.fetches = store.fetches(url).to_pylist()
+    return result
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def run_line(run: dict[str, Any]) -> str:
+    """One line per run: id, versions written, fetch outcomes, health verdict."""
+    totals = run.get("totals") or {}
+    outcomes = ", ".join(f"{k} {v}" for k, v in (totals.get("fetches") or {}).items() if v)
+    health = run.get("health") or {}
+    verdict = health.get("verdict", "no verdict")
+    reasons = "; ".join(health.get("reasons") or [])
+    return (f"run {run['run_id']}: {totals.get('versions_written', 0)} versions written; "
+            f"fetches: {outcomes or 'none'}; listing pages {totals.get('listing_pages', 0)}; "
+            f"{verdict}" + (f" ({reasons})" if reasons else ""))
+
+
+def changed_fields(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+    """The content fields that differ between two versions (all of them for the first)."""
+    if previous is None:
+        return ["first version"]
+    return [name for name in COMPARED_FIELDS if previous.get(name) != current.get(name)]
+
+
+def _when(value: Any) -> str:
+    """A timestamp (or None) for display."""
+    return "-" if value is None else value.isoformat(timespec="seconds")
+
+
+def version_lines(versions: list[dict[str, Any]]) -> list[str]:
+    """Two lines per version: number, first_seen, run, changes; then title and dates."""
+    lines, previous = [], None
+    for row in versions:
+        changes = ", ".join(changed_fields(previous, row)) or "nothing"
+        lines.append(f"  version {row['version']}  first seen {_when(row['first_seen'])}  "
+                     f"run {row['run_id']}  changed: {changes}")
+        lines.append(f"      title {row['title']!r}  created {_when(row['created'])}  "
+                     f"updated {_when(row['updated'])}")
+        previous = row
+    return lines
+
+
+def fetch_lines(fetches: list[dict[str, Any]]) -> list[str]:
+    """One line per fetch of the article, oldest first: time, run, status, outcome, version."""
+    return [f"  {_when(row['fetched_at'])}  run {row['run_id']}  status {row['status']}  "
+            f"{row['outcome']}" + (f" -> version {row['version']}" if row["version"] else "")
+            for row in fetches]
+
+
+def body_diff(old: str | None, new: str | None) -> list[str]:
+    """A one-line summary of how ``body_text`` changed (by paragraph), then its first diff lines."""
+    diff = list(difflib.unified_diff(_paragraphs(old), _paragraphs(new), n=0, lineterm=""))
+    changes = [line for line in diff[2:] if not line.startswith("@@")]
+    if not changes:
+        return ["body_text: unchanged"]
+    added = sum(line.startswith("+") for line in changes)
+    return ([f"body_text diff: +{added} / -{len(changes) - added} paragraphs"]
+            + [f"  {line[:LINE_WIDTH]}" for line in changes[:DIFF_LINES]])
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    """The paragraphs of a ``body_text`` (separated by one blank line)."""
+    return (text or "").split("\n\n") if text else []
+
+
+def reading_hint(archive: Path) -> list[str]:
+    """Where the archive is and a one-liner that reads it with pandas."""
+    code = (f'import pandas as pd; df = pd.read_parquet("{archive / "articles"}"); '
+            'print(df[["site", "version", "title"]])')
+    return [f"archive: {archive}", f"read it: python -c {shlex.quote(code)}"]
+
+
+def report(result: DemoResult) -> list[str]:
+    """The demo's output: run summaries, the article's versions, fetches and body diff."""
+    lines = ["runs:", *(f"  {run_line(run)}" for run in result.runs),
+             f"history of {result.article_id}:", *version_lines(result.versions),
+             "fetches:", *fetch_lines(result.fetches)]
+    if len(result.versions) > 1:
+        lines += body_diff(result.versions[0]["body_text"], result.versions[-1]["body_text"])
+    return [*lines, *reading_hint(result.archive)]
