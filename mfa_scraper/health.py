@@ -24,11 +24,15 @@ def _site_reasons(report: dict[str, Any], stats: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def verdict(report: dict[str, Any], stats: dict[str, Any]) -> Health:
-    """Unhealthy when no listing page could be fetched, more than 20% of article fetches
-    failed, or a site with listing items yielded no parsed article."""
+def verdict(report: dict[str, Any], stats: dict[str, Any], *,
+            finish_reason: str = "finished") -> Health:
+    """Unhealthy when the crawl did not run to its end (stopped, killed by a timeout),
+    no listing page could be fetched, more than 20% of article fetches failed, or a site
+    with listing items yielded no parsed article."""
     totals = report["totals"]
     reasons = []
+    if finish_reason != "finished":
+        reasons.append(f"the crawl stopped before its end ({finish_reason})")
     if not totals["listing_pages"]:
         failed = totals["listing_errors"]
         reasons.append(f"no listing page could be fetched ({failed} failed)")

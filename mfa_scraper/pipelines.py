@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from mfa_scraper.archive import ArchiveWriter
@@ -38,8 +39,11 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(crawler, settings.get("ARCHIVE_DIR", "output"),
-                   settings.getint("ARCHIVE_FLUSH_ROWS", 5000))
+        pipeline = cls(crawler, settings.get("ARCHIVE_DIR", "output"),
+                       settings.getint("ARCHIVE_FLUSH_ROWS", 5000))
+        # The writer closes on spider_closed, the first place that knows why the crawl ended.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self):
         spider = self.crawler.spider
@@ -51,12 +55,14 @@ class ArchivePipeline:
         spider.archive = writer
         spider.logger.info("archive %s, run %s", self.archive_dir, writer.run_id)
 
-    def close_spider(self):
+    def spider_closed(self, reason: str):
+        """Write the run report with its verdict and release the archive."""
         if self.writer is None:
             return
+        writer, self.writer = self.writer, None
         stats = self.crawler.stats.get_stats()
-        self.writer.note("crawl", crawl_counters(stats))
-        report = self.writer.close(verdict(self.writer.report(), stats))
+        writer.note("crawl", {**crawl_counters(stats), "finish_reason": reason})
+        report = writer.close(verdict(writer.report(), stats, finish_reason=reason))
         self.crawler.stats.set_value("mfa/run_id", report.get("run_id"))
         self.crawler.stats.set_value("mfa/health", report.get("health"))
 

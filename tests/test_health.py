@@ -39,3 +39,8 @@ def test_a_site_whose_listed_articles_all_failed_is_unhealthy():
     health = verdict(report(sites=sites, new=40, unparsed=3), stats)
     assert not health.healthy
     assert health.reasons == ("by.mfa.lt: 10 listing items, 3 article fetches, no article parsed",)
+
+
+def test_a_crawl_stopped_before_its_end_is_unhealthy():
+    health = verdict(report(new=10), {}, finish_reason="shutdown")
+    assert health.reasons == ("the crawl stopped before its end (shutdown)",)

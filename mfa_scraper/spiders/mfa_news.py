@@ -75,6 +75,9 @@ class MfaNewsSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        if "set MFA_CONTACT" in (self.settings.get("USER_AGENT") or ""):
+            self.logger.warning("MFA_CONTACT is not set: the User-Agent names no contact; "
+                                "site operators prefer to know who to write to")
         for request in self._listing_starts():
             yield request
 
