@@ -1,4 +1,5 @@
-"""Retries with exponential back-off that honour the server's Retry-After header."""
+"""Retries with exponential back-off that honour the server's Retry-After header; robots.txt
+obeyed by every request that waited for it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxt
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 
 
 def retry_after_seconds(value: bytes | None, now: datetime) -> float | None:
@@ -61,3 +66,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
         slot = downloader.slots.get(downloader.get_slot_key(request))
         if slot is not None:
             slot.delay = max(slot.delay, min(wait, self.ceiling))
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxt):
+    """Scrapy's RobotsTxtMiddleware, with the wait for a robots.txt still downloading fixed.
+
+    Scrapy 2.19 awaits the host's pending Deferred through ``maybe_deferred_to_future``, whose
+    callback returns None: every waiter after the first gets None as the parser and is let
+    through unchecked (e.g. a site's third start URL, requested while its robots.txt loads).
+    Here each waiter gets its own Deferred, chained without consuming the result.
+    """
+
+    async def robot_parser(self, request):
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        waiter: Deferred = Deferred()
+
+        def relay(result):
+            waiter.callback(result)
+            return result
+
+        pending.addBoth(relay)
+        return await maybe_deferred_to_future(waiter)

@@ -34,6 +34,8 @@ MFA_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "mfa_scraper.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "mfa_scraper.middlewares.RobotsTxtMiddleware": 100,  # Scrapy 2.19's lets waiters through
 }
 ITEM_PIPELINES = {"mfa_scraper.pipelines.ArchivePipeline": 300}
 

@@ -5,31 +5,55 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from mfa_scraper.replica import current, legacy
 from mfa_scraper.replica.chrome import LABELS, SITE_NAMES
 from mfa_scraper.replica.data import Dataset
+from mfa_scraper.replica.faults import Fault, FaultError, FaultTable, parse_fault
 from mfa_scraper.replica.model import Page
 
 CONTROL_PREFIX = "/__replica__/"  # test-only endpoints, never logged
 PRIVATE_PREFIX = "/private/"  # disallowed by robots.txt, served (and logged) anyway
 ROBOTS = f"User-agent: *\nDisallow: {PRIVATE_PREFIX}\nDisallow: {CONTROL_PREFIX}\n"
 RENDERERS = {"legacy": legacy, "current": current}
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
 class Response(NamedTuple):
-    """What the replica answers: status, headers (Content-Length excluded), body bytes."""
+    """What the replica answers: status, headers (Content-Length excluded), body bytes,
+    and how many seconds the HTTP server waits before sending it (a ``delay`` fault)."""
 
     status: int
     headers: dict[str, str]
     body: bytes
+    delay: float = 0.0
+
+
+class LogEntry(NamedTuple):
+    """One request a site answered: when it arrived (epoch seconds), what, who, the status."""
+
+    target: str
+    status: int
+    time: float
+    method: str
+    user_agent: str | None
+    fault: str | None
+
+    def as_dict(self, detail: bool) -> dict:
+        """The JSON form of the request log: path and status, everything with ``detail``."""
+        if not detail:
+            return {"path": self.target, "status": self.status}
+        return {"path": self.target, "status": self.status, "time": self.time,
+                "method": self.method, "user_agent": self.user_agent, "fault": self.fault}
 
 
 def _html(status: int, text: str, encoding: str = "utf-8", *, charset: bool = True) -> Response:
@@ -51,39 +75,128 @@ def _not_modified_since(header: str, modified: datetime) -> bool:
     return since.tzinfo is not None and modified.replace(microsecond=0) <= since
 
 
+def is_control(target: str) -> bool:
+    """True for the test-only control endpoints (never logged, never faulted or counted)."""
+    return urlsplit(target).path.startswith(CONTROL_PREFIX)
+
+
 class Replica:
-    """Answers requests for every site of a dataset and keeps a request log per site."""
+    """Answers requests for every site of a dataset and keeps a request log per site.
+
+    Tests drive it through the control endpoints (``/__replica__/...`` on each site):
+    ``requests`` (``?detail=1`` adds time, method, User-Agent, fault), ``reset`` (log and
+    stats), ``stats`` (largest number of requests in flight at once), ``fault?...``,
+    ``faults`` and ``faults/clear`` (see :mod:`mfa_scraper.replica.faults`).
+    """
 
     def __init__(self, dataset: Dataset):
         self.dataset = dataset
         self.base_urls: dict[str, str] = {}
-        self._log: dict[str, list[tuple[str, int]]] = {name: [] for name in dataset.sites}
+        self.faults = FaultTable()
+        self._log: dict[str, list[LogEntry]] = {name: [] for name in dataset.sites}
+        self._in_flight = dict.fromkeys(dataset.sites, 0)
+        self._max_in_flight = dict.fromkeys(dataset.sites, 0)
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str, str], Response] = {}
 
     def requests(self, site: str) -> list[tuple[str, int]]:
         """The ``(target, status)`` pairs ``site`` has answered, oldest first."""
         with self._lock:
+            return [(entry.target, entry.status) for entry in self._log[site]]
+
+    def entries(self, site: str) -> list[LogEntry]:
+        """The full request log of ``site``, oldest first."""
+        with self._lock:
             return list(self._log[site])
 
     def reset(self, site: str) -> int:
-        """Forget the request log of ``site``; return how many entries it held."""
+        """Forget the request log and the in-flight maximum of ``site``; return how many
+        log entries there were."""
         with self._lock:
             count = len(self._log[site])
             self._log[site].clear()
+            self._max_in_flight[site] = self._in_flight[site]
             return count
 
-    def handle(self, site: str, method: str, target: str,
-               headers: Mapping[str, str] | None = None) -> Response:
-        """Answer one request: ``method`` and ``target`` (path with query) on ``site``."""
-        headers = {k.lower(): v for k, v in (headers or {}).items()}
-        path = urlsplit(target).path
-        if path.startswith(CONTROL_PREFIX):
-            return self._control(site, path)
-        response = self._answer(site, method.upper(), target, headers)
+    # -- concurrency, counted by the HTTP server around each non-control request ------------
+
+    def started(self, site: str) -> None:
+        """A request of ``site`` began (before it is handled)."""
         with self._lock:
-            self._log[site].append((target, response.status))
+            self._in_flight[site] += 1
+            self._max_in_flight[site] = max(self._max_in_flight[site], self._in_flight[site])
+
+    def finished(self, site: str) -> None:
+        """A request of ``site`` ended (its response written, or the client gone)."""
+        with self._lock:
+            self._in_flight[site] -= 1
+
+    def stats(self, site: str) -> dict[str, int]:
+        """``max_in_flight`` since the last reset and ``in_flight`` now, for ``site``."""
+        with self._lock:
+            return {"max_in_flight": self._max_in_flight[site],
+                    "in_flight": self._in_flight[site]}
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def handle(self, site: str, method: str, target: str,
+               headers: Mapping[str, str] | None = None, now: float | None = None) -> Response:
+        """Answer one request: ``method`` and ``target`` (path with query) on ``site``,
+        arriving at ``now`` (epoch seconds, default the current time) for the log.
+
+        A registered fault replaces the answer (status, garbage) and/or sets its ``delay``;
+        no sleeping happens here.
+        """
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        if is_control(target):
+            return self._control(site, target)
+        fault = self.faults.take(site, target)
+        if fault is not None and (fault.status is not None or fault.mode is not None):
+            response = self._fault(site, method.upper(), target, headers, fault)
+        else:
+            response = self._answer(site, method.upper(), target, headers)
+        if fault is not None and fault.delay:
+            response = response._replace(delay=fault.delay)
+        entry = LogEntry(target, response.status, time.time() if now is None else now,
+                         method.upper(), headers.get("user-agent"), _describe(fault))
+        with self._lock:
+            self._log[site].append(entry)
         return response
+
+    def _fault(self, site: str, method: str, target: str, headers: dict[str, str],
+               fault: Fault) -> Response:
+        """The answer a status or garbage fault gives instead of the page."""
+        if fault.mode == "garbage":
+            response = self._garbage(site, target, self._base(site, headers))
+            if fault.status is not None:
+                response = response._replace(status=fault.status)
+        else:
+            phrase = _PHRASES.get(fault.status, "Error")
+            response = _html(fault.status, f"<!DOCTYPE html><html><head><title>{fault.status} "
+                                           f"{phrase}</title></head><body><h1>{fault.status} "
+                                           f"{phrase}</h1></body></html>")
+        if fault.retry_after is not None:
+            response = response._replace(
+                headers={**response.headers, "Retry-After": fault.retry_after})
+        if method == "HEAD":
+            response = response._replace(body=b"")
+        return response
+
+    def _garbage(self, site: str, target: str, base_url: str) -> Response:
+        """A 200 page in the site's own template with no article in it: no title, no body."""
+        spec = self.dataset.sites[site]
+        page = self.dataset.resolve(site, target)
+        if page is not None and page.article is not None:
+            lang = page.article.language
+        elif page is not None:
+            lang = page.view.listing.language
+        else:
+            lang = spec.listings[0].language
+        module = RENDERERS[spec.cms]
+        if spec.cms == "legacy":
+            html = module.LegacyRenderer(self.dataset, site, lang, base_url).page("", "", "")
+            return _html(200, html, legacy.charset(spec, lang))
+        return _html(200, module.CurrentRenderer(self.dataset, site, lang, base_url).page("", ""))
 
     def _base(self, site: str, headers: dict[str, str]) -> str:
         if "host" in headers:
@@ -157,15 +270,45 @@ class Replica:
         return _html(status, f"<!DOCTYPE html><html><head><title>{status}</title></head>"
                              f"<body><h1>{status} {words}</h1></body></html>")
 
-    def _control(self, site: str, path: str) -> Response:
-        if path == CONTROL_PREFIX + "requests":
-            data = [{"path": p, "status": s} for p, s in self.requests(site)]
-        elif path == CONTROL_PREFIX + "reset":
+    def _control(self, site: str, target: str) -> Response:
+        parts = urlsplit(target)
+        name, query = parts.path.removeprefix(CONTROL_PREFIX), parts.query
+        if name == "requests":
+            detail = parse_qs(query).get("detail", ["0"])[-1] not in ("", "0")
+            data = [entry.as_dict(detail) for entry in self.entries(site)]
+        elif name == "reset":
             data = {"cleared": self.reset(site)}
+        elif name == "stats":
+            data = self.stats(site)
+        elif name == "fault":
+            try:
+                fault = parse_fault(query)
+            except FaultError as error:
+                return _json(400, {"error": str(error)})
+            self.faults.add(site, fault)
+            data = {"fault": fault.as_dict()}
+        elif name == "faults":
+            data = self.faults.active(site)
+        elif name == "faults/clear":
+            data = {"cleared": self.faults.clear(site)}
         else:
             return Response(404, {"Content-Type": "text/plain"}, b"unknown control path")
-        body = json.dumps(data, ensure_ascii=False).encode()
-        return Response(200, {"Content-Type": "application/json"}, body)
+        return _json(200, data)
+
+
+def _json(status: int, data: object) -> Response:
+    body = json.dumps(data, ensure_ascii=False).encode()
+    return Response(status, {"Content-Type": "application/json"}, body)
+
+
+def _describe(fault: Fault | None) -> str | None:
+    """How a fault changed an answer, for the request log (``status``, ``garbage``, ``delay``)."""
+    if fault is None:
+        return None
+    kinds = [fault.mode or ("status" if fault.status is not None else "")]
+    if fault.delay:
+        kinds.append("delay")
+    return "+".join(k for k in kinds if k) or None
 
 
 class ReplicaHTTPServer(ThreadingHTTPServer):
@@ -205,16 +348,29 @@ class ReplicaRequestHandler(BaseHTTPRequestHandler):
         self._serve("POST")
 
     def _serve(self, method: str) -> None:
-        response = self.server.replica.handle(self.server.site, method, self.path,
-                                              dict(self.headers.items()))
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        if response.status != 304:
-            self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if method != "HEAD" and response.status != 304:
-            self.wfile.write(response.body)
+        replica, site = self.server.replica, self.server.site
+        counted = not is_control(self.path)
+        if counted:
+            replica.started(site)
+        try:
+            response = replica.handle(site, method, self.path, dict(self.headers.items()),
+                                      now=time.time())
+            if response.delay:
+                time.sleep(response.delay)  # a slow server: only here, never in handle()
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            if response.status != 304:
+                self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if method != "HEAD" and response.status != 304:
+                self.wfile.write(response.body)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (killed crawl): not an error
+        finally:
+            if counted:
+                replica.finished(site)
 
     def log_message(self, format: str, *args: object) -> None:
         """Silent: the replica keeps its own request log."""
