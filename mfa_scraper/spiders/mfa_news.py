@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -287,6 +287,9 @@ class MfaNewsSpider(scrapy.Spider):
         """A fetch that ended in an HTTP error or a network failure, after retries."""
         url = failure.request.url
         yield from self._release(failure.request.cb_kwargs.get("hold"), too_old=False)
+        if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            yield FetchOutcome(url, "forbidden", error=str(failure.value))
+            return
         if failure.check(HttpError):
             response = failure.value.response
             status = response.status
