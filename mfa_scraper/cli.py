@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from mfa_scraper import archive as library
+from mfa_scraper import output
 from mfa_scraper.items import to_jsonable
 from mfa_scraper.pages import ParseError, parse_article, parse_listing
 from mfa_scraper.spiders.params import ArgumentError
@@ -132,3 +135,290 @@ def demo(archive: Path | None, articles: int) -> None:
         sys.exit(1)
     for line in report(result):
         click.echo(line)
+
+
+@main.command("report")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--changes", type=click.IntRange(0, 1000), default=25, show_default=True,
+              help="How many of the newest edits get a side-by-side diff.")
+@ARCHIVE_OPTION
+def report_command(out_dir: Path, changes: int, archive: Path) -> None:
+    """Write a static HTML report of the archive to OUT_DIR/index.html.
+
+    One self-contained page (no server, nothing fetched when viewed): articles published and
+    edits per month per site, the latest changes with side-by-side diffs, gone articles and
+    run health over time. Prints the page's path.
+
+    Example: mfa-archive report report/ --archive output
+    """
+    from mfa_scraper.report import ArchiveError, ReportError, build_report
+
+    try:
+        page = build_report(archive, out_dir, changes=changes)
+    except (ArchiveError, ReportError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(str(page))
+
+
+# -- reading the archive: list, show, history, diff, changes, stats, verify, export, compact ----
+
+LIST_COLUMNS = ("article_id", "site", "language", "created", "version", "first_seen", "title")
+SHOW_ORDER = ("article_id", "version", "first_seen", "run_id", "url", "site", "language", "cms",
+              "title", "created", "created_raw", "updated", "updated_raw", "categories",
+              "attachments", "related_links", "content_hash", "body_text", "body_html")
+COMPACT_COLUMNS = ("table", "site", "files", "rows", "output")
+
+
+def output_option(*extra: str):
+    """The shared ``--format`` option of commands that print rows (``extra``: more choices)."""
+    return click.option("--format", "fmt", type=click.Choice([*output.FORMATS, *extra]),
+                        default=None,
+                        help="Output format (default: table on a terminal, jsonl when piped).")
+
+
+def _format(fmt: str | None) -> str:
+    """The chosen format, or the default for where stdout goes."""
+    return fmt or output.default_format(sys.stdout)
+
+
+def _echo(lines) -> None:
+    """Print lines to stdout."""
+    for line in lines:
+        click.echo(line)
+
+
+@contextmanager
+def library_errors():
+    """Turn an archive error or a bad value into one ``error:`` line and exit status 1
+    (3 when another writer holds the archive's lock)."""
+    try:
+        yield
+    except (library.ArchiveError, ValueError) as error:
+        click.echo("error: " + " ".join(str(error).split()), err=True)
+        sys.exit(EXIT_NOT_STARTED if isinstance(error, library.ArchiveLocked) else 1)
+
+
+def filter_options(command):
+    """The article filters shared by ``list`` and ``export``."""
+    day = click.DateTime(["%Y-%m-%d"])
+    for option in reversed([
+        click.option("--site", "sites", multiple=True, help="Site host, e.g. urm.lt (repeatable)."),
+        click.option("--language", "languages", multiple=True, help="ISO 639-1 code (repeatable)."),
+        click.option("--since", type=day, help="Created on or after YYYY-MM-DD (local time)."),
+        click.option("--until", type=day, help="Created on or before YYYY-MM-DD (local time)."),
+        click.option("--category", help="Only articles with this category (any case)."),
+        click.option("--search", help="Only articles whose title or text contains this."),
+    ]):
+        command = option(command)
+    return command
+
+
+@main.command("list")
+@filter_options
+@click.option("--all-versions", is_flag=True, help="Every version, not only the latest.")
+@output_option()
+@ARCHIVE_OPTION
+def list_command(all_versions, fmt, archive, **filters):
+    """List archived articles (their latest version), newest first.
+
+    Example: mfa-archive list --site urm.lt --language en --since 2025-01-01 --format table
+    """
+    with library_errors():
+        table = library.Archive(archive).select(all_versions=all_versions, **filters)
+    rows = table.select(list(LIST_COLUMNS)).to_pylist()
+    rows.sort(key=lambda r: (r["created"] is not None, r["created"] or 0), reverse=True)
+    _echo(output.format_rows(rows, _format(fmt), LIST_COLUMNS))
+
+
+@main.command()
+@click.argument("url")
+@click.option("--version", "number", type=click.IntRange(1), help="Version number N.")
+@click.option("--as-of", help="The version standing at this ISO 8601 time (with offset).")
+@output_option()
+@ARCHIVE_OPTION
+def show(url, number, as_of, fmt, archive):
+    """Show one version of an article in full (latest by default).
+
+    Fields, dates with their raw strings, attachments, related links, and the run that
+    first saw the version. The table format leaves body_html out (json shows it).
+
+    Example: mfa-archive show https://www.urm.lt/en/news/928/some-story:1234 --version 1
+    """
+    if number is not None and as_of is not None:
+        raise click.UsageError("give --version or --as-of, not both")
+    with library_errors():
+        row = library.Archive(archive).version(url, number, as_of=as_of)
+    row = {**{name: row[name] for name in SHOW_ORDER if name in row}, **row}
+    fmt = _format(fmt)
+    if fmt == "table":
+        row["body_html"] = f"({len(row['body_html'] or '')} characters: --format json shows it)"
+    _echo(output.record_lines(row, fmt))
+
+
+@main.command()
+@click.argument("url")
+@output_option()
+@ARCHIVE_OPTION
+def history(url, fmt, archive):
+    """Every version and fetch of an article, in time order.
+
+    One row per fetch (and per version without one): time, run, outcome, HTTP status,
+    version, the fields that changed, and a flag: "silent edit" (content changed, the
+    page's Updated time did not) or "cosmetic bump" (only the Updated time changed).
+
+    Example: mfa-archive history https://www.urm.lt/en/news/928/some-story:1234
+    """
+    with library_errors():
+        found = library.article_history(library.Archive(archive), url)
+    fmt = _format(fmt)
+    _echo(output.format_rows(found.events, fmt, library.HISTORY_COLUMNS))
+    if fmt == "table":
+        click.echo(f"{found.article_id}: {len(found.versions)} versions, "
+                   f"{len(found.fetches)} fetches, {len(found.silent_edits)} silent edits, "
+                   f"{len(found.cosmetic_bumps)} cosmetic bumps")
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``; an OSError becomes a ValueError naming it."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"could not write {path}: {error.strerror}") from error
+
+
+@main.command()
+@click.argument("url")
+@click.argument("a", type=click.IntRange(1), required=False)
+@click.argument("b", type=click.IntRange(1), required=False)
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a side-by-side HTML diff to this file.")
+@output_option()
+@ARCHIVE_OPTION
+def diff(url, a, b, html_file, fmt, archive):
+    """Differences between two versions of an article (default: the last two).
+
+    Field by field (title, dates and their raw text, categories, attachments and related
+    links added or removed) and the body word by word, [-removed-]{+added+}. With A only,
+    version A against the latest.
+
+    Example: mfa-archive diff https://www.urm.lt/en/news/928/some-story:1234 1 2 --html d.html
+    """
+    with library_errors():
+        found = library.diff_versions(library.Archive(archive), url, a, b)
+        if html_file is not None:
+            _write_text(html_file, library.side_by_side_html(found))
+    fmt = _format(fmt)
+    if fmt == "table":
+        _echo(library.diff_lines(found))
+    else:
+        _echo(output.format_rows(library.diff_rows(found), fmt, library.DIFF_COLUMNS))
+
+
+@main.command()
+@click.option("--since", help="A run id (the runs after it) or an ISO 8601 time with offset; "
+              "default: the latest run's changes.")
+@click.option("--feed-id", help="The Atom feed's id (default: the archive as a file: URI).")
+@output_option("atom")
+@ARCHIVE_OPTION
+def changes(since, feed_id, fmt, archive):
+    """The change feed: new, changed and gone articles, with the changed fields.
+
+    --format atom prints an Atom 1.0 feed for feed readers.
+
+    Example: mfa-archive changes --since 2025-06-01T00:00:00+03:00 --format atom > feed.xml
+    """
+    with library_errors():
+        feed = library.changes_since(library.Archive(archive), since)
+    fmt = _format(fmt)
+    if fmt == "atom":
+        xml = library.atom_feed(feed, feed_id=feed_id or archive.resolve().as_uri())
+        click.echo(xml, nl=False)
+    else:
+        rows = [change.as_dict() for change in feed.changes]
+        _echo(output.format_rows(rows, fmt, library.CHANGE_COLUMNS))
+
+
+@main.command()
+@click.option("--runs", type=click.IntRange(0), default=10, show_default=True,
+              help="How many of the latest runs to show.")
+@output_option()
+@ARCHIVE_OPTION
+def stats(runs, fmt, archive):
+    """Articles and versions per site, language and month; versions per article; the last
+    runs with their health verdicts.
+
+    Example: mfa-archive stats --runs 5 --format table
+    """
+    with library_errors():
+        found = library.archive_stats(library.Archive(archive), runs)
+    _echo(output.section_lines(found.sections, _format(fmt)))
+
+
+@main.command()
+@output_option()
+@ARCHIVE_OPTION
+def verify(fmt, archive):
+    """Check the archive; exit status 1 listing every problem found.
+
+    Every Parquet file reads and has the archive's schema; (article_id, version) is unique
+    and contiguous from 1; every content_hash recomputes from its row; every version has
+    the fetch that wrote it; no fetch is there twice; no compaction was left half done.
+
+    Example: mfa-archive verify --archive output
+    """
+    with library_errors():
+        found = library.verify_archive(archive)
+    rows = [problem.as_dict() for problem in found.problems]
+    _echo(output.format_rows(rows, _format(fmt), library.PROBLEM_COLUMNS))
+    checked = f"{found.files} files, {found.versions} versions, {found.fetches} fetches checked"
+    click.echo(f"{len(rows)} problems: {checked}" if rows else f"ok: {checked}", err=True)
+    sys.exit(1 if rows else 0)
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--latest/--all-versions", default=True, show_default=True,
+              help="The latest version of each article, or every version.")
+@click.option("--format", "fmt", type=click.Choice(library.EXPORT_FORMATS), default=None,
+              help="File format (default: from OUT's suffix; jsonl for -).")
+@filter_options
+@ARCHIVE_OPTION
+def export(out, latest, fmt, archive, **filters):
+    """Export articles, every column, to a JSON Lines, CSV or Parquet file (- is stdout).
+
+    Example: mfa-archive export --all-versions --format parquet versions.parquet
+    """
+    with library_errors():
+        if str(out) != "-":
+            count = library.export_articles(library.Archive(archive), out, fmt,
+                                            all_versions=not latest, **filters)
+            click.echo(f"exported {count} rows to {out}", err=True)
+            return
+        if fmt == "parquet":
+            raise ValueError("parquet cannot be written to stdout: give a file name")
+        table = library.Archive(archive).select(all_versions=not latest, **filters)
+    for line in library.text_lines(table, fmt or "jsonl"):
+        click.echo(line, nl=False)
+
+
+@main.command()
+@output_option()
+@ARCHIVE_OPTION
+def compact(fmt, archive):
+    """Merge each partition's small files into one, under the writer lock.
+
+    Crash-safe: a kill at any point leaves every row readable; rows an interrupted run
+    left twice are resolved by running compact again. Exit status 3 while a crawl holds
+    the lock.
+
+    Example: mfa-archive compact --archive output
+    """
+    with library_errors():
+        done = library.compact(archive)
+    rows = [{"table": m.table, "site": m.site, "files": len(m.inputs), "rows": m.rows,
+             "output": m.output} for m in done.merges]
+    _echo(output.format_rows(rows, _format(fmt), COMPACT_COLUMNS))
+    if done.recovered:
+        click.echo(f"finished {len(done.recovered)} interrupted merges", err=True)
+    click.echo(f"compaction {done.compaction_id}: {len(rows)} partitions merged", err=True)

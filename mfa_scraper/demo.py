@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mfa_scraper.archive import Archive, ArchiveError
+from mfa_scraper.archive import Archive, ArchiveError, content_changes, version_infos
+from mfa_scraper.archive.diff import paragraphs
 from mfa_scraper.crawl import SETTINGS_MODULE
 from mfa_scraper.replica.data import Dataset
 from mfa_scraper.replica.fixture import PROJECT_ROOT, free_ports, running_replica
@@ -32,8 +33,6 @@ CRAWL_TIMEOUT = 120.0  # seconds per crawl subprocess
 # Politeness off: the replica is local. Everything else as in production.
 DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "LOG_LEVEL": "INFO"}
 DEMO_CONTACT = "demo@localhost"  # the User-Agent contact when MFA_CONTACT is not set
-# The content fields compared between versions (the hashed ones: archive/hashing.py).
-COMPARED_FIELDS = ("title", "created", "updated", "body_text", "categories", "attachments")
 DIFF_LINES = 6  # lines of the body diff shown
 LINE_WIDTH = 100  # long diff lines are cut to this width
 
@@ -180,9 +179,7 @@ def run_line(run: dict[str, Any]) -> str:
 
 def changed_fields(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
     """The content fields that differ between two versions (all of them for the first)."""
-    if previous is None:
-        return ["first version"]
-    return [name for name in COMPARED_FIELDS if previous.get(name) != current.get(name)]
+    return ["first version"] if previous is None else content_changes(previous, current)
 
 
 def _when(value: Any) -> str:
@@ -191,15 +188,16 @@ def _when(value: Any) -> str:
 
 
 def version_lines(versions: list[dict[str, Any]]) -> list[str]:
-    """Two lines per version: number, first_seen, run, changes; then title and dates."""
-    lines, previous = [], None
-    for row in versions:
-        changes = ", ".join(changed_fields(previous, row)) or "nothing"
+    """Two lines per version: number, first_seen, run, changes (with the silent-edit or
+    cosmetic-bump flag of ``archive.history``); then title and dates."""
+    lines = []
+    for i, (row, info) in enumerate(zip(versions, version_infos(versions), strict=True)):
+        changes = ", ".join(info.changed) or ("first version" if i == 0 else "nothing")
+        changes += f" ({info.flag})" if info.flag else ""
         lines.append(f"  version {row['version']}  first seen {_when(row['first_seen'])}  "
                      f"run {row['run_id']}  changed: {changes}")
         lines.append(f"      title {row['title']!r}  created {_when(row['created'])}  "
                      f"updated {_when(row['updated'])}")
-        previous = row
     return lines
 
 
@@ -212,18 +210,13 @@ def fetch_lines(fetches: list[dict[str, Any]]) -> list[str]:
 
 def body_diff(old: str | None, new: str | None) -> list[str]:
     """A one-line summary of how ``body_text`` changed (by paragraph), then its first diff lines."""
-    diff = list(difflib.unified_diff(_paragraphs(old), _paragraphs(new), n=0, lineterm=""))
+    diff = list(difflib.unified_diff(paragraphs(old), paragraphs(new), n=0, lineterm=""))
     changes = [line for line in diff[2:] if not line.startswith("@@")]
     if not changes:
         return ["body_text: unchanged"]
     added = sum(line.startswith("+") for line in changes)
     return ([f"body_text diff: +{added} / -{len(changes) - added} paragraphs"]
             + [f"  {line[:LINE_WIDTH]}" for line in changes[:DIFF_LINES]])
-
-
-def _paragraphs(text: str | None) -> list[str]:
-    """The paragraphs of a ``body_text`` (separated by one blank line)."""
-    return (text or "").split("\n\n") if text else []
 
 
 def reading_hint(archive: Path) -> list[str]:

@@ -13,16 +13,22 @@ import pyarrow.compute as pc
 from mfa_scraper.urls import article_id
 
 from .errors import ArchiveError
+from .history import select_version
 from .lookup import latest_rows
 from .runs import read_runs
-from .schema import ARTICLES_SCHEMA, FETCHES_SCHEMA, UTC_TIMESTAMP, require_aware
+from .schema import ARTICLES_SCHEMA, FETCHES_SCHEMA, UTC_TIMESTAMP
+from .select import as_instant, filter_versions
 from .store import ARTICLES, FETCHES, check_archive_dir, read_table
 
 
 def _instant(when: datetime | str) -> datetime:
     """A timezone-aware datetime from a datetime or an ISO 8601 string with offset."""
-    value = datetime.fromisoformat(when) if isinstance(when, str) else when
-    return require_aware(value, "as_of timestamp").astimezone(UTC)
+    return as_instant(when, "as_of timestamp").astimezone(UTC)
+
+
+def _with(columns: list[str] | None, keys: list[str]) -> list[str] | None:
+    """``columns`` plus the sort ``keys`` they lack (None: every column)."""
+    return None if columns is None else [*columns, *(k for k in keys if k not in columns)]
 
 
 def _newest(versions: pa.Table) -> pa.Table:
@@ -46,11 +52,34 @@ class Archive:
             raise ArchiveError(f"no archive at {self.path}: the directory does not exist")
         check_archive_dir(self.path)
 
-    def versions(self, url_or_id: str | None = None) -> pa.Table:
-        """Every archived version (of one article, given its URL or id), by article and version."""
+    def versions(self, url_or_id: str | None = None, *, columns: list[str] | None = None
+                 ) -> pa.Table:
+        """Every archived version (of one article, given its URL or id), by article and version.
+
+        ``columns`` reads only those (plus ``article_id`` and ``version``).
+        """
         where = None if url_or_id is None else pc.field("article_id") == article_id(url_or_id)
-        table = read_table(self.path, ARTICLES, ARTICLES_SCHEMA, where=where)
+        columns = _with(columns, ["article_id", "version"])
+        table = read_table(self.path, ARTICLES, ARTICLES_SCHEMA, columns, where=where)
         return table.sort_by([("article_id", "ascending"), ("version", "ascending")])
+
+    def version(self, url_or_id: str, version: int | None = None, *,
+                as_of: datetime | str | None = None) -> dict[str, Any]:
+        """One version of one article as a dict of every column: ``version``, or the one
+        standing at ``as_of`` (timezone-aware datetime or ISO 8601 with offset), or the
+        latest. ``history.NotFound`` (an ArchiveError) when there is no such article or
+        version.
+        """
+        moment = None if as_of is None else _instant(as_of)
+        return select_version(self.versions(url_or_id), url_or_id, version, moment)
+
+    def select(self, *, all_versions: bool = False, **filters: Any) -> pa.Table:
+        """The latest version of every article (every version with ``all_versions``) that
+        passes ``filters``: ``sites``, ``languages``, ``since``, ``until``, ``category``,
+        ``search`` (see ``select.filter_versions``), sorted by article and version.
+        """
+        table = self.versions() if all_versions else self.latest()
+        return filter_versions(table, **filters)
 
     def latest(self) -> pa.Table:
         """The newest version of every article, one row per article_id."""
@@ -65,10 +94,15 @@ class Archive:
         where = pc.field("first_seen") <= moment
         return _newest(read_table(self.path, ARTICLES, ARTICLES_SCHEMA, where=where))
 
-    def fetches(self, url_or_id: str | None = None) -> pa.Table:
-        """The fetch log (of one article, given its URL or id), oldest fetch first."""
+    def fetches(self, url_or_id: str | None = None, *, columns: list[str] | None = None
+                ) -> pa.Table:
+        """The fetch log (of one article, given its URL or id), oldest fetch first.
+
+        ``columns`` reads only those (plus ``fetched_at`` and ``article_id``).
+        """
         where = None if url_or_id is None else pc.field("article_id") == article_id(url_or_id)
-        table = read_table(self.path, FETCHES, FETCHES_SCHEMA, where=where)
+        columns = _with(columns, ["fetched_at", "article_id"])
+        table = read_table(self.path, FETCHES, FETCHES_SCHEMA, columns, where=where)
         return table.sort_by([("fetched_at", "ascending"), ("article_id", "ascending")])
 
     def runs(self) -> list[dict[str, Any]]:

@@ -1,0 +1,208 @@
+"""Verification of an archive: every file, schema, version sequence, hash and fetch checked."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .compact import half_done, read_journals
+from .errors import ArchiveError
+from .outcomes import CHANGED, NEW
+from .rows import recomputed_hash
+from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
+from .store import ARTICLES, FETCHES, RUNS, check_archive_dir, parquet_files
+
+PROBLEM_COLUMNS = ("check", "path", "message")
+_SCHEMAS = {ARTICLES: ARTICLES_FILE_SCHEMA, FETCHES: FETCHES_FILE_SCHEMA}
+# Read for the checks (body_html and related_links are not hashed and not needed).
+_ARTICLE_COLUMNS = ["article_id", "url", "language", "cms", "title", "created", "updated",
+                    "body_text", "categories", "attachments", "content_hash", "version",
+                    "run_id"]
+_FETCH_KEY = ("article_id", "version", "content_hash", "run_id")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong: the ``check`` that found it, the file (if one), a one-line message."""
+
+    check: str
+    path: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problem as a plain dict."""
+        return {"check": self.check, "path": self.path, "message": self.message}
+
+
+@dataclass
+class VerifyReport:
+    """The problems found (none: the archive is sound) and how much was checked."""
+
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    versions: int = 0
+    fetches: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+
+def _one_line(text: object) -> str:
+    """``text`` with its whitespace (newlines included) collapsed."""
+    return " ".join(str(text).split())
+
+
+def _schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:
+    """What differs between a file's schema and the expected one, or None."""
+    found = found.remove_metadata()
+    if found.equals(expected):
+        return None
+    parts = []
+    missing = [n for n in expected.names if n not in found.names]
+    extra = [n for n in found.names if n not in expected.names]
+    if missing:
+        parts.append(f"missing {', '.join(missing)}")
+    if extra:
+        parts.append(f"extra {', '.join(extra)}")
+    for name in expected.names:
+        if name in found.names and found.field(name).type != expected.field(name).type:
+            parts.append(f"{name} is {found.field(name).type}, not {expected.field(name).type}")
+    return "schema differs from the archive's: " + ("; ".join(parts) or "column order")
+
+
+class _Checker:
+    """Collects rows file by file, then checks them across files."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.report = VerifyReport()
+        self.versions: list[tuple[dict[str, Any], str]] = []
+        self.fetches: list[tuple[dict[str, Any], str]] = []
+
+    def problem(self, check: str, path: Path | str | None, message: str) -> None:
+        """Record a problem."""
+        self.report.problems.append(Problem(check, None if path is None else str(path),
+                                            _one_line(message)))
+
+    def read(self, table: str) -> None:
+        """Read every file of ``table``; keep the rows of those that read with the schema."""
+        expected = _SCHEMAS[table]
+        for path in parquet_files(self.root, table):
+            self.report.files += 1
+            try:
+                data = pq.read_table(path)
+            except (OSError, pa.ArrowException) as error:
+                self.problem("readable", path, f"unreadable Parquet file: {error}")
+                continue
+            mismatch = _schema_problem(data.schema, expected)
+            if mismatch:
+                self.problem("schema", path, mismatch)
+            try:
+                data = data.select(expected.names).cast(expected)
+            except (KeyError, pa.ArrowException):
+                continue  # reported above; its rows cannot be checked
+            self._keep(table, data, path)
+
+    def _keep(self, table: str, data: pa.Table, path: Path) -> None:
+        """Remember the rows of one file, with its site, for the checks across files."""
+        site = path.parent.name.partition("=")[2]
+        columns = _ARTICLE_COLUMNS if table == ARTICLES else data.column_names
+        target = self.versions if table == ARTICLES else self.fetches
+        for row in data.select(columns).to_pylist():
+            target.append(({**row, PARTITION: site}, str(path)))
+
+    def check_versions(self) -> None:
+        """(article_id, version) unique and contiguous from 1; every hash recomputes."""
+        seen: defaultdict[str, list[int]] = defaultdict(list)
+        for row, path in self.versions:
+            if row["article_id"] is None or row["version"] is None:
+                self.problem("unique", path, "a version row without article_id or version")
+                continue
+            seen[row["article_id"]].append(row["version"])
+            self._check_hash(row, path)
+        for key, versions in seen.items():
+            for version, count in sorted(Counter(versions).items()):
+                if count > 1:
+                    self.problem("unique", None, f"{key} has version {version} {count} times")
+            if sorted(set(versions)) != list(range(1, max(versions) + 1)):
+                self.problem("contiguous", None, f"{key} has versions {sorted(set(versions))}, "
+                             "not 1, 2, ... without gaps")
+        self.report.versions = len(self.versions)
+
+    def _check_hash(self, row: dict[str, Any], path: str) -> None:
+        """Recompute one row's content hash."""
+        try:
+            digest = recomputed_hash(row)
+        except (TypeError, ValueError) as error:
+            digest = f"not computable ({error})"
+        if digest != row["content_hash"]:
+            self.problem("hash", path, f"{row['article_id']} version {row['version']}: stored "
+                         f"content_hash {row['content_hash']} but the row hashes to {digest}")
+
+    def check_fetches(self) -> None:
+        """Every version has its new/changed fetch; no fetch row is there twice."""
+        keys = {tuple(row[k] for k in _FETCH_KEY) for row, _ in self.fetches
+                if row["outcome"] in (NEW, CHANGED)}
+        for row, path in self.versions:
+            if tuple(row[k] for k in _FETCH_KEY) not in keys:
+                self.problem("fetch", path, f"{row['article_id']} version {row['version']} "
+                             f"(run {row['run_id']}) has no matching new/changed fetch")
+        counts = Counter(tuple(sorted(row.items())) for row, _ in self.fetches)
+        where = {tuple(sorted(row.items())): path for row, path in self.fetches}
+        for key, count in counts.items():
+            if count > 1:
+                row = dict(key)
+                self.problem("unique", where[key], f"fetch of {row['url']} at "
+                             f"{row['fetched_at'].isoformat()} is there {count} times")
+        self.report.fetches = len(self.fetches)
+
+    def check_runs(self) -> None:
+        """Every run report is readable JSON."""
+        for path in sorted((self.root / RUNS).glob("*.json")):
+            try:
+                json.loads(path.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                self.problem("readable", path, f"unreadable run report: {error}")
+
+    def check_compactions(self) -> None:
+        """No compaction stopped between publishing its file and deleting its inputs."""
+        try:
+            merges = read_journals(self.root)
+        except ArchiveError as error:
+            self.problem("compaction", None, str(error))
+            return
+        for merge in merges:
+            if half_done(self.root, merge):
+                self.problem("compaction", merge.folder(self.root) / merge.output,
+                             "an interrupted compaction left its inputs next to the merged "
+                             "file (rows twice): run `mfa-archive compact` to finish it")
+
+
+def verify_archive(path: str | Path) -> VerifyReport:
+    """Check the archive at ``path``; the report lists every problem found.
+
+    Checks: every Parquet file reads and has the archive's schema; (article_id, version) is
+    unique and contiguous from 1; every content_hash recomputes from its row; every version
+    has the new/changed fetch that wrote it; no fetch row is duplicated; run reports read;
+    no compaction was left half done. ArchiveError only if ``path`` is not an archive.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise ArchiveError(f"no archive at {root}: the directory does not exist")
+    check_archive_dir(root)
+    checker = _Checker(root)
+    checker.read(ARTICLES)
+    checker.read(FETCHES)
+    checker.check_versions()
+    checker.check_fetches()
+    checker.check_runs()
+    checker.check_compactions()
+    return checker.report

@@ -1,0 +1,139 @@
+"""mfa-archive verify on damaged copies of the crawled archive, and every command's answer to
+bad input: a directory that is not an archive, a corrupt Parquet file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from mfa_scraper.archive import verify_archive
+from mfa_scraper.archive.schema import ARTICLES_FILE_SCHEMA
+from tests.test_archive_commands import Story, archive_story, invoke, one_line_error
+
+URL = "https://urm.lt/en/news/928/x:1"
+# Every command that reads the archive, with the arguments it needs.
+COMMANDS = [("list",), ("show", URL), ("history", URL), ("diff", URL), ("changes",), ("stats",),
+            ("export", "OUT.jsonl"), ("compact",)]
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory) -> Story:
+    return archive_story(tmp_path_factory)
+
+
+def copy(story: Story, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(story.archive, target)
+    return target
+
+
+def files(root: Path, table: str, site: str) -> list[Path]:
+    return sorted((root / table).glob(f"site={site}/*.parquet"))
+
+
+def rewrite(path: Path, change, schema: pa.Schema | None = None) -> None:
+    """Rewrite one Parquet file with ``change(rows) -> rows`` applied."""
+    table = pq.read_table(path)
+    rows = change(table.to_pylist())
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema or table.schema), path)
+
+
+def args(command: tuple[str, ...], tmp_path: Path) -> list[str]:
+    return [str(tmp_path / a) if a.startswith("OUT") else a for a in command]
+
+
+# -- verify -------------------------------------------------------------------------------------
+
+
+def test_verify_lists_every_kind_of_damage(story, tmp_path):
+    root = copy(story, tmp_path)
+    host = {name: url.removeprefix("http://") for name, url in story.urls.items()}
+    twice = story.ids("edited") | story.ids("bumped")
+    first, second = files(root, "articles", host["urm"])
+    rows = pq.read_table(first).to_pylist()
+    retitled = rows[0]["article_id"]
+    gap = next(r["article_id"] for r in rows if r["article_id"] in twice and r is not rows[0])
+
+    def tamper(rows):
+        rows[0]["title"] += " (tampered)"
+        return [r for r in rows if r["article_id"] != gap]
+
+    rewrite(first, tamper)
+    doubled = pq.read_table(second).to_pylist()[0]
+    rewrite(second, lambda rows: [*rows, rows[0]])
+    by_file = files(root, "articles", host["by"])[0]
+    rewrite(by_file, lambda rows: rows, ARTICLES_FILE_SCHEMA.set(
+        ARTICLES_FILE_SCHEMA.get_field_index("version"), pa.field("version", pa.int64())))
+    fetch_file = files(root, "fetches", host["ee"])[0]
+    fetch_rows = pq.read_table(fetch_file).to_pylist()
+    unfetched = fetch_rows[0]["article_id"]
+    rewrite(fetch_file, lambda rows: [*rows[1:], rows[1]])
+
+    result = invoke(root, "verify")
+    assert result.exit_code == 1
+    problems = [json.loads(line) for line in result.stdout.splitlines()]
+    found = {(p["check"], p["path"] and Path(p["path"]).name): p["message"] for p in problems}
+    messages = " | ".join(p["message"] for p in problems)
+    assert ("hash", first.name) in found and retitled in found["hash", first.name]
+    assert f"{gap} has versions [2]" in messages
+    assert f"{doubled['article_id']} has version {doubled['version']} 2 times" in messages
+    assert "version is int64, not int32" in found["schema", by_file.name]
+    assert f"{unfetched} version 1 (run" in messages and "no matching new/changed fetch" in messages
+    assert "is there 2 times" in found["unique", fetch_file.name]
+    assert {p["check"] for p in problems} == {"hash", "contiguous", "unique", "schema", "fetch"}
+    assert result.stderr.startswith(f"{len(problems)} problems: ")
+
+
+def test_verify_as_a_table_and_as_a_library_call(story, tmp_path):
+    root = copy(story, tmp_path)
+    path = files(root, "articles", story.urls["osce"].removeprefix("http://"))[0]
+    rewrite(path, lambda rows: [{**rows[0], "body_text": "changed"}, *rows[1:]])
+    report = verify_archive(root)
+    assert not report.ok and [p.check for p in report.problems] == ["hash"]
+    table = invoke(root, "verify", "--format", "table")
+    assert table.exit_code == 1
+    assert table.stdout.splitlines()[0].split() == ["check", "path", "message"]
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_every_command_refuses_a_directory_that_is_not_an_archive(command, tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    one_line_error(invoke(folder, *args(command, tmp_path)), f"{folder} is not an archive")
+    one_line_error(invoke(tmp_path / "missing", *args(command, tmp_path)), "does not exist")
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+@pytest.fixture(scope="module")
+def corrupt(story, tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the archive with one articles file cut in half."""
+    root = copy(story, tmp_path_factory.mktemp("corrupt"))
+    broken = files(root, "articles", story.urls["urm"].removeprefix("http://"))[0]
+    data = broken.read_bytes()
+    broken.write_bytes(data[: len(data) // 2])
+    return root, broken
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_every_command_names_a_corrupt_file_in_one_line(corrupt, command, tmp_path):
+    root, broken = corrupt
+    one_line_error(invoke(root, *args(command, tmp_path)), str(broken))
+
+
+def test_verify_reports_a_corrupt_file(corrupt):
+    root, broken = corrupt
+    result = invoke(root, "verify")
+    assert result.exit_code == 1
+    problems = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"check": "readable", "path": str(broken)} == {
+        k: problems[0][k] for k in ("check", "path")}
+    assert "Traceback" not in result.output
