@@ -271,3 +271,32 @@ def test_flushes_happen_every_n_rows(tmp_path):
         writer.record(make_article(1))  # one fetch row: waits
         assert len(files(tmp_path, "fetches")) == 1
     assert len(files(tmp_path, "fetches")) == 2
+
+
+def test_a_crash_between_the_files_of_a_flush_leaves_a_sound_archive(tmp_path, monkeypatch):
+    """Fetch rows are written before versions: a writer killed between the two leaves no
+    version without its fetch, and the next run writes the missing version again."""
+    from mfa_scraper.archive import verify_archive
+
+    writer = ArchiveWriter(tmp_path, now=clock(), flush_every=1000).open()
+    writer.record(make_article(1))
+    real_write = pq.write_table
+    written = []
+
+    def killed_after_first_file(table, where, **kwargs):
+        if written:
+            raise OSError(errno.EIO, "process killed")
+        written.append(where)
+        real_write(table, where, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", killed_after_first_file)
+    with pytest.raises(ArchiveWriteError):
+        writer.flush()
+    monkeypatch.setattr(pq, "write_table", real_write)
+    writer._lock.release()  # what the kernel does when the process dies
+    assert files(tmp_path, "fetches") and not files(tmp_path, "articles")
+    assert verify_archive(tmp_path).ok
+    with ArchiveWriter(tmp_path, now=clock()) as again:
+        assert again.record(make_article(1)) == "new"
+    assert verify_archive(tmp_path).ok
+    assert Archive(tmp_path).latest()["version"].to_pylist() == [1]

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from .schema import to_table
-from .store import part_name, partition_dir, write_parquet
+from .store import FETCHES, part_name, partition_dir, write_parquet
 
 
 class RowBuffer:
@@ -34,7 +34,10 @@ class RowBuffer:
 
         A failed write (ArchiveWriteError) leaves its group, and the groups after it, queued.
         """
-        for table, site in sorted(self._rows):
+        # Fetch rows go first: a crash between two files then leaves fetches whose version
+        # is not yet written (the next run writes it again, with the same number), never a
+        # version without the fetch that produced it.
+        for table, site in sorted(self._rows, key=lambda key: (key[0] != FETCHES, key)):
             rows = self._rows[table, site]
             self.files_written += 1
             name = part_name(self.run_id, self.files_written)
