@@ -14,12 +14,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mfa_scraper.archive import GONE, OUTCOMES, Archive
+from mfa_scraper.archive import GONE, HASHED_FIELDS, OUTCOMES, Archive
+from mfa_scraper.archive.history import edit_flag
+from mfa_scraper.archive.rows import content_changes
 
 Month = tuple[int, int]  # (year, month)
-# Fields compared between consecutive versions, in the order the report lists them.
-COMPARED_FIELDS = ("title", "created", "updated", "categories", "attachments", "body_text")
-CONTENT_FIELDS = ("title", "created", "categories", "attachments", "body_text")
+# Fields compared between consecutive versions: the hashed ones, as the archive defines them.
+COMPARED_FIELDS = HASHED_FIELDS
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,8 @@ class Change:
 
     @property
     def kind(self) -> str:
-        """``silent edit`` (content changed, Updated did not), ``cosmetic bump`` (only Updated
-        changed), else ``edit``."""
-        content = set(self.changed) & set(CONTENT_FIELDS)
-        if content and "updated" not in self.changed:
-            return "silent edit"
-        if not content and self.changed == ("updated",):
-            return "cosmetic bump"
-        return "edit"
+        """``silent edit``, ``cosmetic bump`` (the archive's rule, ``edit_flag``), else ``edit``."""
+        return edit_flag(self.changed) or "edit"
 
 
 @dataclass(frozen=True)
@@ -143,7 +138,7 @@ def latest_changes(versions: pa.Table, limit: int) -> tuple[list[Change], int]:
         before = by_key.get((row["article_id"], row["version"] - 1))
         if before is None:  # a gap in the version numbers: nothing to compare with
             continue
-        changed = tuple(name for name in COMPARED_FIELDS if before[name] != row[name])
+        changed = tuple(content_changes(before, row))
         changes.append(Change(
             article_id=row["article_id"], url=row["url"], site=row["site"], title=row["title"],
             version=row["version"], first_seen=row["first_seen"], run_id=row["run_id"],
