@@ -10,8 +10,9 @@ from parsel import Selector
 from mfa_scraper.items import Article
 from mfa_scraper.pages.blocked import BLOCK_SCAN_RE, blocked_reason
 from mfa_scraper.pages.current import CurrentArticle, CurrentListing
-from mfa_scraper.pages.dates import LABEL_SCAN_RE, local
+from mfa_scraper.pages.dates import CREATED_LABELS, LABEL_SCAN_RE, UPDATED_LABELS, local
 from mfa_scraper.pages.decode import decode_body
+from mfa_scraper.pages.generic import GenericArticle
 from mfa_scraper.pages.legacy import LegacyArticle, LegacyListing
 from mfa_scraper.pages.model import Listing, ParseError
 from mfa_scraper.pages.text import clean
@@ -20,6 +21,14 @@ from mfa_scraper.pages.text import clean
 CURRENT_FINGERPRINT = "*alt_site_homepage_image*"
 LEGACY_MARKUP = re.compile(r"""class=["'][^"']*\b(?:widget3|news_date|site_1)\b|id=["']news_list""")
 LEGACY_PATH = re.compile(r"^https?://[^/]+/(?:default|[a-z]{2})/[a-z]{2}/")
+# The old CMS date line: a Created/Updated label, then (tags allowed) a dotted date
+# "2021.11.04". A label alone is no fingerprint: news sites are full of "Updated:" and
+# "Published:" (and CSS "modified:hover"), which sent them down the legacy chain.
+_DATE_LABELS = sorted((x.lower() for x in CREATED_LABELS + UPDATED_LABELS), key=len, reverse=True)
+LEGACY_DATE_LINE = re.compile(
+    "(?:" + "|".join(map(re.escape, _DATE_LABELS)) + r")\s*:\s*"
+    r"(?:<[^<>]{0,200}>\s*){0,4}\d{4}\.\d{1,2}\.\d{1,2}\b"
+)
 # Binary formats that servers sometimes send with an HTML content type.
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
 ARTICLE_PARSERS = {"legacy": LegacyArticle, "current": CurrentArticle}
@@ -34,7 +43,9 @@ def detect_cms(url: str, html: str) -> str | None:
     head = html[:200_000]
     if CURRENT_FINGERPRINT in head:
         return "current"
-    if LEGACY_MARKUP.search(head) or LABEL_SCAN_RE.search(head.lower()) or LEGACY_PATH.match(url):
+    if LEGACY_MARKUP.search(head) or LEGACY_PATH.match(url):
+        return "legacy"
+    if LABEL_SCAN_RE.search(lowered := head.lower()) and LEGACY_DATE_LINE.search(lowered):
         return "legacy"
     return None
 
@@ -74,15 +85,25 @@ def parse_article(url: str, body: bytes | str, *, encoding: str | None = None) -
     """Parse an article page into an :class:`Article`.
 
     ``body`` may be bytes (decoded by ``encoding``, else BOM, else ``<meta charset>``,
-    else a guess). Raises :class:`ParseError` naming the URL when the page is not an
-    MFA article or lacks a title or a body.
+    else a guess). Bot walls and error pages raise :class:`ParseError` (``blocked``).
+    When no CMS generation is recognised, or its parser finds no title or no body, the
+    generic extractor (trafilatura, htmldate) tries; its articles have ``cms="generic"``.
+    When that finds nothing either, the :class:`ParseError` names both failures.
     """
     html, selector = load(url, body, encoding)
     _refuse_blocked(url, html, selector)
     cms = detect_cms(url, html)
     if cms is None:
-        raise ParseError(url, "no MFA CMS fingerprint (neither generation recognised)")
-    return ARTICLE_PARSERS[cms](url, selector).to_item()
+        site_failure = "no MFA CMS fingerprint (neither generation recognised)"
+    else:
+        try:
+            return ARTICLE_PARSERS[cms](url, selector).to_item()
+        except ParseError as error:
+            site_failure = error.reason
+    try:
+        return GenericArticle(url, selector, html).to_item()
+    except ParseError as error:
+        raise ParseError(url, f"{site_failure}; generic fallback: {error.reason}") from error
 
 
 def parse_listing(url: str, body: bytes | str, *, encoding: str | None = None) -> Listing:
@@ -99,11 +120,17 @@ def with_listing_facts(article: Article, entry) -> Article:
     """Fill what the article page does not show from its listing entry (a ``ListingItem``).
 
     The new CMS shows no date on article pages: the listing's ``Added`` date becomes
-    ``created`` (local midnight), with the entry's date text as ``created_raw``.
+    ``created`` (local midnight), with the entry's date text as ``created_raw``. On a
+    ``generic`` article the labelled listing date also wins over a created date of
+    another day: the generic date came from markup nobody has checked.
     """
     if entry is None:
         return article
-    if article.created is None and entry.date is not None:
+    generic_disagrees = (
+        article.cms == GenericArticle.cms and article.created is not None
+        and entry.date is not None and article.created.date() != entry.date
+    )
+    if (article.created is None or generic_disagrees) and entry.date is not None:
         article.created = local(entry.date.year, entry.date.month, entry.date.day)
         article.created_raw = entry.date_raw or entry.date.isoformat()
     if not article.categories and entry.categories:

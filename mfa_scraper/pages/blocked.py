@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from mfa_scraper.pages.blocks import strip_site_suffix
 from mfa_scraper.pages.text import clean
 
 # Phrases of CDN / WAF block pages, JavaScript challenges and server error pages.
@@ -15,6 +16,17 @@ BLOCK_PHRASES = (
     "404 not found", "500 internal server error", "502 bad gateway", "503 service unavailable",
     "service temporarily unavailable", "too many requests", "puslapis nerastas",
     "страница не найдена", "доступ запрещен",
+    # JavaScript / captcha challenges (Cloudflare, DDoS-Guard, PerimeterX, Imperva, AWS WAF).
+    "checking if the site connection is secure", "needs to review the security of your connection",
+    "verifying you are human", "verify you are a human", "please complete the security check",
+    "sorry, you have been blocked", "you are unable to access", "ddos-guard",
+    "access to this page has been denied", "pardon our interruption",
+    "the request could not be satisfied", "request blocked",
+    # Error pages served with status 200 (EN, LT, RU).
+    "page not found", "error 404", "404 error", "the page you requested",
+    "the page you are looking for", "504 gateway time-out", "504 gateway timeout",
+    "internal server error", "under maintenance", "puslapis nepasiekiamas", "prieiga uždrausta",
+    "ошибка 404", "доступ запрещён", "сайт временно недоступен",
 )
 # A block page is short; a long page that merely mentions "captcha" is an article.
 MAX_BLOCK_PAGE_TEXT = 1500
@@ -26,7 +38,9 @@ BLOCK_SCAN_RE = re.compile("|".join(re.escape(p) for p in BLOCK_PHRASES))
 
 def blocked_reason(title: str, heading: str, visible_text: str) -> str | None:
     """Why this page looks like a block/challenge/error page, or ``None``."""
-    for text in (clean(title), clean(heading)):
+    # "Page not found | Ministry of Foreign Affairs of the Republic of Lithuania" is too long
+    # for a block title only because of the site name after it.
+    for text in (clean(title), strip_site_suffix(clean(title)), clean(heading)):
         match = BLOCK_PHRASES_RE.search(text) if len(text) <= MAX_BLOCK_TITLE else None
         if match:
             return f"blocked or error page ({match.group(0)!r} in the title)"
