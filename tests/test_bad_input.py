@@ -303,3 +303,19 @@ def test_undecodable_bytes_listing(encoding: str | None) -> None:
     listing = listing_or_error(LISTING_URL, body, encoding=encoding)
     if listing is not None:
         assert listing.items == full_listing_items(3)
+
+
+@pytest.mark.parametrize(
+    ("text", "is_name"),
+    [
+        ("Ministry of Foreign Affairs of the Republic of Lithuania", True),
+        ("Embassy of the Republic of Lithuania to the Kingdom of Sweden", True),
+        ("Lietuvos Respublikos ambasada Švedijos Karalystėje", True),
+        ("Embassy of Lithuania hosts a concert of young pianists", False),
+        ("Mission staff met students in Vienna", False),
+    ],
+)
+def test_site_names_are_not_titles_but_headlines_about_embassies_are(text, is_name):
+    from mfa_scraper.pages.blocks import is_site_name
+
+    assert is_site_name(text) is is_name

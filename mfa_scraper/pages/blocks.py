@@ -21,9 +21,15 @@ RELATED_LABELS = ("related news", "susijusios naujienos", "похожие нов
                   "related articles", "see also", "related")
 ALL_NEWS_LABELS = ("all news", "visos naujienos", "все новости", "всі новини", "archive",
                    "archyvas", "архив")
+# Site names as <title>s show them: the ministry, or "Embassy of the Republic of Lithuania
+# to ..." plus a few words; a headline that merely starts with "Embassy" is not one.
 SITE_NAME_RE = re.compile(
-    r"(?:the )?(?:ministry of foreign affairs|užsienio reikalų ministerija|министерство "
-    r"иностранных дел|embassy|mission|ambasada|посольство)\b.{0,80}",
+    r"(?:the )?(?:ministry of foreign affairs(?: of the republic of lithuania)?"
+    r"|(?:lietuvos respublikos )?užsienio reikalų ministerija"
+    r"|министерство иностранных дел(?: литовской республики)?"
+    r"|(?:embassy|(?:permanent )?mission|consulate(?: general)?) of the republic of lithuania"
+    r"(?: (?:to|in) (?:the )?\S+(?: \S+){0,4})?"
+    r"|lietuvos respublikos (?:ambasada|nuolatinė atstovybė)\S*(?: \S+){0,4})",
     re.IGNORECASE,
 )
 # Only the first part of a <title> is the page's own; the rest names the site.

@@ -59,6 +59,11 @@ def _trafilatura():
     return trafilatura
 
 
+# htmldate bounds dates by today unless told otherwise; pages/ reads no clock, so the bound
+# is fixed and the pipeline refuses a `created` in the future.
+LATEST_DATE = "2099-12-31"
+
+
 def _htmldate():
     import htmldate  # imported with trafilatura anyway; kept lazy for the same reason
 
@@ -153,12 +158,12 @@ class GenericArticle(ArticlePage):
         try:
             # the publication date (not the last edit), free-text search of the page included
             day = find_date(self.html, extensive_search=True, original_date=True, url=self.url,
-                            outputformat=_DAY_FORMAT)
+                            outputformat=_DAY_FORMAT, max_date=LATEST_DATE)
             if day and _NEW_YEAR.match(day):
                 # the free-text search turns a lone year ("2024", a copyright line) into
                 # 2024-01-01: keep it only when the non-guessing search finds the same day.
                 strict = find_date(self.html, extensive_search=False, original_date=True,
-                                   url=self.url, outputformat=_DAY_FORMAT)
+                                   url=self.url, outputformat=_DAY_FORMAT, max_date=LATEST_DATE)
                 day = day if strict == day else None
         except (ValueError, TypeError, etree.LxmlError):
             return None
