@@ -319,3 +319,12 @@ def test_site_names_are_not_titles_but_headlines_about_embassies_are(text, is_na
     from mfa_scraper.pages.blocks import is_site_name
 
     assert is_site_name(text) is is_name
+
+
+def test_valid_utf8_bytes_win_over_a_wrong_meta_charset():
+    from mfa_scraper.pages.decode import decode_body
+
+    page = '<meta charset="windows-1257"><p>Užsienio reikalų ministerija</p>'.encode()
+    assert "Užsienio reikalų" in decode_body(page)
+    cp1257 = page.decode().encode("windows-1257")
+    assert "Užsienio reikalų" in decode_body(cp1257)

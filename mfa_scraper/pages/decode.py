@@ -19,10 +19,22 @@ def _guess(body: bytes) -> str | None:
     return None
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_body(body: bytes | str, encoding: str | None = None) -> str:
     """Decode a page body; undecodable bytes become U+FFFD rather than an exception."""
     if isinstance(body, str):
         return body
+    if not encoding and not body.isascii() and _is_utf8(body):
+        # Non-ASCII bytes that are valid UTF-8 are UTF-8, whatever a stale <meta> claims: the
+        # odds of windows-1257 text forming valid multi-byte sequences are negligible.
+        return body.decode("utf-8").removeprefix("\ufeff")
     content_type = f"text/html; charset={encoding}" if encoding else None
     _, text = html_to_unicode(content_type, body, auto_detect_fun=_guess)
     return text
