@@ -62,6 +62,7 @@ def _summary(result) -> list[str]:
         lines.append(f"{site}: listing pages {counts['listing_pages']} "
                      f"(failed {counts['listing_errors']}); articles: {fetched}; "
                      f"versions written {counts['versions_written']}")
+    lines += (result.report.get("crawl") or {}).get("blocked") or []
     if result.report:
         lines.append(f"run {result.report['run_id']}: {result.report.get('status')}")
     lines.append("healthy" if result.healthy else "UNHEALTHY: " + "; ".join(result.reasons))
@@ -82,9 +83,11 @@ def _summary(result) -> list[str]:
               help="A Scrapy setting (repeatable), e.g. --set DOWNLOAD_DELAY=2.")
 @click.option("--progress", default=10.0, show_default=True,
               help="Seconds between progress lines (0: none).")
+@click.option("--jobdir", type=click.Path(file_okay=False), default=None,
+              help="Scrapy JOBDIR: a crawl stopped or killed resumes when restarted with it.")
 @ARCHIVE_OPTION
 def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, revisit,
-          overrides, progress, archive):
+          overrides, progress, jobdir, archive):
     """Crawl the MFA sites into the archive and print the run summary.
 
     Exit status 0 when the run is healthy, 1 when it is not (reasons printed), 2 for bad
@@ -100,6 +103,8 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
     arguments = {k: v for k, v in arguments.items() if v}
     settings = dict(_setting(item) for item in overrides)
     settings.setdefault("MFA_PROGRESS_INTERVAL", progress)
+    if jobdir:
+        settings["JOBDIR"] = jobdir
     try:
         result = run_crawl(archive, settings=settings, **arguments)
     except ArgumentError as error:

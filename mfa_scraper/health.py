@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mfa_scraper.access import blocked_reasons
 from mfa_scraper.archive import FAILURE_OUTCOMES, SUCCESS_OUTCOMES, Health
 
 MAX_FAILED_SHARE = 0.20  # of article fetches; above it the run is unhealthy
 LISTING_ITEMS_KEY = "mfa/listing_items/"
+RESUMED_KEY = "mfa/job/resumed"  # earlier processes of the same JOBDIR (see spiders/jobdir.py)
 
 
 def _site_reasons(report: dict[str, Any], stats: dict[str, Any]) -> list[str]:
@@ -33,7 +35,8 @@ def verdict(report: dict[str, Any], stats: dict[str, Any], *,
     reasons = []
     if finish_reason != "finished":
         reasons.append(f"the crawl stopped before its end ({finish_reason})")
-    if not totals["listing_pages"]:
+    resumed = stats.get(RESUMED_KEY) and not totals["listing_errors"]
+    if not totals["listing_pages"] and not resumed:  # a resumed job's listings came before
         failed = totals["listing_errors"]
         reasons.append(f"no listing page could be fetched ({failed} failed)")
     fetches = totals["fetches"]
@@ -43,4 +46,5 @@ def verdict(report: dict[str, Any], stats: dict[str, Any], *,
         reasons.append(f"{failed} of {attempted} article fetches failed "
                        f"(limit {MAX_FAILED_SHARE:.0%})")
     reasons += _site_reasons(report, stats)
+    reasons += blocked_reasons(report, stats)
     return Health(healthy=not reasons, reasons=tuple(reasons))

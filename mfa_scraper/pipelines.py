@@ -5,6 +5,7 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from mfa_scraper.access import access_counts, access_line
 from mfa_scraper.archive import ArchiveWriter
 from mfa_scraper.health import LISTING_ITEMS_KEY, verdict
 from mfa_scraper.items import ArticleFetch, FetchOutcome
@@ -23,7 +24,9 @@ def crawl_counters(stats: dict) -> dict:
         elif key.startswith(PARSER_KEY):
             site, _, cms = key.removeprefix(PARSER_KEY).rpartition("/")
             sites.setdefault(site, {}).setdefault("parsers", {})[cms] = value
-    return {"sites": sites, "out_of_range": stats.get("mfa/out_of_range", 0)}
+    found = access_counts(stats)
+    return {"sites": sites, "out_of_range": stats.get("mfa/out_of_range", 0),
+            "access": found, "blocked": [access_line(site, found[site]) for site in found]}
 
 
 class ArchivePipeline:

@@ -34,6 +34,7 @@ MFA_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "mfa_scraper.middlewares.BackoffRetryMiddleware": 550,
+    "mfa_scraper.access.AccessCounter": 560,  # sees each answer before it is retried
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "mfa_scraper.middlewares.RobotsTxtMiddleware": 100,  # Scrapy 2.19's lets waiters through
 }

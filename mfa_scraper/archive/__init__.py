@@ -32,6 +32,8 @@ from .history import (
 )
 from .index import KnownArticle
 from .outcomes import (
+    BLOCKED_OUTCOMES,
+    CHALLENGE,
     CHANGED,
     ERROR,
     FAILURE_OUTCOMES,
@@ -42,6 +44,7 @@ from .outcomes import (
     NOT_MODIFIED,
     OUTCOMES,
     PARSED_OUTCOMES,
+    RATE_LIMITED,
     SUCCESS_OUTCOMES,
     UNCHANGED,
     UNPARSED,
@@ -62,6 +65,8 @@ from .writer import ArchiveWriter
 __all__ = [
     "ARTICLES_FILE_SCHEMA",
     "ARTICLES_SCHEMA",
+    "BLOCKED_OUTCOMES",
+    "CHALLENGE",
     "CHANGED",
     "CHANGE_COLUMNS",
     "COSMETIC_BUMP",
@@ -81,6 +86,7 @@ __all__ = [
     "OUTCOMES",
     "PARSED_OUTCOMES",
     "PROBLEM_COLUMNS",
+    "RATE_LIMITED",
     "SILENT_EDIT",
     "SUCCESS_OUTCOMES",
     "UNCHANGED",

@@ -237,11 +237,11 @@ class ArchiveWriter:
     ) -> None:
         """Log an article fetch that produced no parsed article.
 
-        ``outcome`` is one of not_modified, gone, forbidden, error, unparsed; ``error`` says
-        why (an exception, the parser's reason). A not_modified fetch creates no version: it
-        logs the version that still stands, refreshes the article's last fetch time, and
-        keeps the known validators unless new ones are given (a 304 confirms the validators
-        the request sent).
+        ``outcome`` is one of not_modified, gone, forbidden, rate_limited, challenge, error,
+        unparsed; ``error`` says why (an exception, the parser's reason). A not_modified fetch
+        creates no version: it logs the version that still stands, refreshes the article's
+        last fetch time, and keeps the known validators unless new ones are given (a 304
+        confirms the validators the request sent).
         """
         index = self._require_open()
         if outcome not in LOGGED_OUTCOMES:

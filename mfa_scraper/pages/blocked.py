@@ -49,3 +49,22 @@ def blocked_reason(title: str, heading: str, visible_text: str) -> str | None:
         if match:
             return f"blocked or error page ({match.group(0)!r} on a short page)"
     return None
+
+
+# The phrases of bot challenges (as opposed to plain refusals and error pages): a browser
+# that runs the page's JavaScript, or a human, could get through.
+CHALLENGE_PHRASES = (
+    "checking your browser", "just a moment...", "enable javascript and cookies to continue",
+    "verify you are human", "verifying you are human", "verify you are a human",
+    "are you a robot", "captcha", "ddos protection", "ddos-guard",
+    "checking if the site connection is secure", "needs to review the security of your connection",
+    "please complete the security check", "pardon our interruption",
+)
+CHALLENGE_RE = re.compile("|".join(re.escape(p) for p in CHALLENGE_PHRASES))
+MAX_CHALLENGE_PAGE = 64_000  # bytes scanned; challenge pages are small
+
+
+def is_challenge_page(body: bytes) -> bool:
+    """True when ``body`` (an HTML answer, any status) is a bot-challenge page."""
+    head = body[:MAX_CHALLENGE_PAGE].decode("utf-8", errors="replace").lower()
+    return CHALLENGE_RE.search(head) is not None

@@ -6,6 +6,9 @@ Tests register faults over HTTP on a site's control prefix, for example::
     /__replica__/fault?path=/en/news/928/story:42&status=503&retry_after=1&times=1
     /__replica__/fault?path=/en/news/928/story:42&mode=garbage
     /__replica__/fault?path=/en/news/928/*&delay=0.5
+    /__replica__/fault?path=/*&status=403                  (the site blocks this client)
+    /__replica__/fault?path=/*&status=429&retry_after=1    (the site rate-limits)
+    /__replica__/fault?path=/*&mode=challenge              (a JavaScript challenge, 503)
     /__replica__/faults/clear
 
 ``path`` is matched against the request target, both percent-decoded (so ``%3A`` and ``:``
@@ -24,7 +27,9 @@ from dataclasses import asdict, dataclass
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from urllib.request import urlopen
 
-MODES = ("garbage",)  # garbage: a 200 page in the site's template with no article in it
+# garbage: a 200 page in the site's template with no article in it;
+# challenge: a JavaScript bot-challenge page ("Just a moment..."), status 503 unless status= says.
+MODES = ("garbage", "challenge")
 MAX_DELAY = 60.0
 
 

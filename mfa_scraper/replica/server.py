@@ -26,6 +26,15 @@ PRIVATE_PREFIX = "/private/"  # disallowed by robots.txt, served (and logged) an
 ROBOTS = f"User-agent: *\nDisallow: {PRIVATE_PREFIX}\nDisallow: {CONTROL_PREFIX}\n"
 RENDERERS = {"legacy": legacy, "current": current}
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
+# What a CDN's JavaScript bot check serves instead of the page (a ``mode=challenge`` fault).
+CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Just a moment...</title>
+<meta http-equiv="refresh" content="390"><noscript><meta http-equiv="refresh" content="0;
+url=/cdn-cgi/challenge-platform/noscript"></noscript></head><body>
+<h1>Checking your browser before accessing the site.</h1>
+<p>Enable JavaScript and cookies to continue.</p>
+<script>setTimeout(function () { document.cookie = "cf_clearance=replica; path=/";
+location.reload(); }, 5000);</script></body></html>
+"""
 
 
 class Response(NamedTuple):
@@ -166,7 +175,9 @@ class Replica:
     def _fault(self, site: str, method: str, target: str, headers: dict[str, str],
                fault: Fault) -> Response:
         """The answer a status or garbage fault gives instead of the page."""
-        if fault.mode == "garbage":
+        if fault.mode == "challenge":
+            response = _html(fault.status or 503, CHALLENGE_PAGE)
+        elif fault.mode == "garbage":
             response = self._garbage(site, target, self._base(site, headers))
             if fault.status is not None:
                 response = response._replace(status=fault.status)

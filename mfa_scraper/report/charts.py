@@ -164,6 +164,7 @@ def monthly_chart(chart_id: str, title: str, counts: dict[str, Counter[Month]], 
 # Fetch outcomes, bottom-up, with colours that read as good (blues/greys) or bad (warm).
 OUTCOME_COLOURS = {"new": "#0072B2", "changed": "#56B4E9", "unchanged": "#b9c6d2",
                    "not_modified": "#dde3ea", "gone": "#CC79A7", "forbidden": "#E69F00",
+                   "rate_limited": "#F0E442", "challenge": "#8c6d1f",
                    "error": "#D55E00", "unparsed": "#7f3c8d"}
 VERDICT_COLOURS = {"healthy": "#009E73", "unhealthy": "#D55E00"}
 UNKNOWN_VERDICT = "#9a9a9a"

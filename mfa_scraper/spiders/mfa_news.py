@@ -13,10 +13,13 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from mfa_scraper import pages
+from mfa_scraper import access, pages
 from mfa_scraper import sites as registry
+from mfa_scraper.health import RESUMED_KEY
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages import ListingItem, ParseError
+from mfa_scraper.pages.blocked import is_challenge_page
+from mfa_scraper.spiders import jobdir as job
 from mfa_scraper.spiders.pager import HeldPages
 from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
 from mfa_scraper.urls import article_id, site_of
@@ -24,7 +27,6 @@ from mfa_scraper.urls import article_id, site_of
 # Article responses the callback handles itself instead of the HttpError middleware.
 ARTICLE_STATUSES = [304, 404, 410]
 GONE_STATUSES = (404, 410)
-FORBIDDEN_STATUSES = (401, 403)
 
 
 class MfaNewsSpider(scrapy.Spider):
@@ -58,6 +60,8 @@ class MfaNewsSpider(scrapy.Spider):
         self.requested: set[str] = set()
         self.revisits_scheduled = False
         self.held = HeldPages()
+        self.job_dir = None
+        self.done_in_job: set[str] = set()  # fetched by an earlier process of this JOBDIR
         hosts = {urlsplit(url).hostname for url in self.args.start_urls}
         self.allowed_domains = sorted(set(registry.ALLOWED_DOMAINS) | hosts)
 
@@ -72,14 +76,38 @@ class MfaNewsSpider(scrapy.Spider):
             print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
         crawler.signals.connect(spider.revisit_when_idle, signal=signals.spider_idle)
+        spider.job_dir = job.prepare(crawler.settings, spider.logger)
+        if spider.job_dir is not None:
+            crawler.signals.connect(spider._job_closed, signal=signals.spider_closed)
         return spider
+
+    def _job_closed(self):
+        job.closed(self.job_dir)
 
     async def start(self):
         if "set MFA_CONTACT" in (self.settings.get("USER_AGENT") or ""):
             self.logger.warning("MFA_CONTACT is not set: the User-Agent names no contact; "
                                 "site operators prefer to know who to write to")
+        if self.job_dir is not None:
+            self._resume_job()
         for request in self._listing_starts():
             yield request
+
+    def _resume_job(self):
+        """With a JOBDIR: keep the pending work's bookkeeping in ``spider.state`` (saved by
+        Scrapy on a graceful stop) and skip the articles an earlier process of this job
+        already logged in the archive (what a ``kill -9`` left flushed)."""
+        state = getattr(self, "state", None)
+        if isinstance(state, dict):
+            self.requested = state.setdefault("requested", self.requested)
+            self.held = state.setdefault("held", self.held)
+        run_id = getattr(self.archive, "run_id", None)
+        earlier, self.done_in_job = job.fetched_before(
+            self.job_dir, self.settings.get("ARCHIVE_DIR"), run_id)
+        self.crawler.stats.set_value(RESUMED_KEY, len(earlier))
+        if self.done_in_job:
+            self.logger.info("resuming job %s: %d articles already fetched by this job",
+                             self.job_dir, len(self.done_in_job))
 
     def revisit_when_idle(self):
         """With revisit=all, once the listings are done, re-fetch every archived article of
@@ -139,6 +167,8 @@ class MfaNewsSpider(scrapy.Spider):
         if not links:
             self.logger.error("%s: no News link found on the home page", response.url)
             self._count_listing(response.url, ok=False)
+            if is_challenge_page(response.body):
+                access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
         for _, url in links:
             yield self._listing_request(url, page=1)
 
@@ -149,6 +179,8 @@ class MfaNewsSpider(scrapy.Spider):
         except ParseError as error:
             self.logger.error("listing not parsed: %s", error)
             self._count_listing(response.url, ok=False)
+            if is_challenge_page(response.body):
+                access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
             return
         self._count_listing(response.url, ok=True)
         site = site_of(response.url)
@@ -221,6 +253,12 @@ class MfaNewsSpider(scrapy.Spider):
         """A listing or home page could not be fetched: counted for the run's verdict."""
         self.logger.error("listing fetch failed: %s: %s", failure.request.url, failure.value)
         self._count_listing(failure.request.url, ok=False)
+        if failure.check(HttpError):
+            response = failure.value.response
+            blocked = access.classify(response.status, response.body)
+            if blocked is not None:
+                access.count_blocked(self.crawler.stats, failure.request.url, blocked,
+                                     listing=True)
 
     def _count_listing(self, url: str, *, ok: bool) -> None:
         self.crawler.stats.inc_value("mfa/listing_pages" if ok else "mfa/listing_errors")
@@ -231,8 +269,8 @@ class MfaNewsSpider(scrapy.Spider):
 
     def _article_request(self, url: str, entry: ListingItem | None) -> scrapy.Request | None:
         key = article_id(url)
-        if key in self.requested:
-            return None  # the same story under another spelling of its URL
+        if key in self.requested or key in self.done_in_job:
+            return None  # the same story under another spelling, or done before a restart
         self.requested.add(key)
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.article_failed,
@@ -278,7 +316,10 @@ class MfaNewsSpider(scrapy.Spider):
         try:
             article = pages.parse_article(response.url, response.body, encoding=response.encoding)
         except ParseError as error:
-            outcome = "forbidden" if error.blocked else "unparsed"
+            outcome = "unparsed"
+            if error.blocked:  # a bot wall or error page served as 200: never archived
+                outcome = "challenge" if is_challenge_page(response.body) else "forbidden"
+                access.count_blocked(self.crawler.stats, response.url, outcome)
             yield FetchOutcome(response.url, outcome, error=error.reason, **facts)
             return
         yield ArticleFetch(pages.with_listing_facts(article, entry), **facts)
@@ -293,8 +334,11 @@ class MfaNewsSpider(scrapy.Spider):
         if failure.check(HttpError):
             response = failure.value.response
             status = response.status
-            outcome = "forbidden" if status in FORBIDDEN_STATUSES else "error"
-            yield FetchOutcome(url, outcome, error=f"HTTP {status}", **_http_facts(response))
+            outcome = access.classify(status, response.body)
+            if outcome is not None:
+                access.count_blocked(self.crawler.stats, url, outcome)
+            yield FetchOutcome(url, outcome or "error", error=f"HTTP {status}",
+                               **_http_facts(response))
             return
         yield FetchOutcome(url, "error", error=f"{type(failure.value).__name__}: {failure.value}")
 

@@ -4,7 +4,6 @@ whether the next page is still worth fetching."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import count
 
 
 @dataclass
@@ -20,11 +19,12 @@ class HeldPages:
 
     def __init__(self):
         self._held: dict[int, _Held] = {}
-        self._tokens = count(1)
+        self._last = 0  # a plain int: HeldPages is pickled into a JOBDIR's spider.state
 
     def hold(self, next_url: str, page: int, articles: int) -> int:
         """Hold ``next_url`` until ``articles`` article fetches have reported; return a token."""
-        token = next(self._tokens)
+        self._last += 1
+        token = self._last
         self._held[token] = _Held(next_url, page, articles)
         return token
 

@@ -1,0 +1,119 @@
+"""Blocked access: answers that refuse this client (401/403, 429, bot challenges), counted
+per site, summarised in the run report and turned into health reasons that say what to do.
+
+Per site the stats hold ``mfa/access/<site>/requests`` (every response, retries and
+robots.txt included), ``mfa/access/<site>/status/<code>`` (blocked answers by status) and
+``mfa/blocked/<site>/<outcome>`` (fetches that ended blocked, after the retries).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN, RATE_LIMITED
+from mfa_scraper.pages.blocked import is_challenge_page
+from mfa_scraper.urls import site_of
+
+ACCESS_KEY = "mfa/access/"
+BLOCKED_KEY = "mfa/blocked/"
+BLOCKED_LISTINGS_KEY = "mfa/blocked_listings/"
+FORBIDDEN_STATUSES = (401, 403)
+RATE_LIMITED_STATUSES = (429,)
+CHALLENGE_STATUSES = (403, 429, 503)  # statuses a challenge page comes with (or 200)
+MAX_BLOCKED_SHARE = 0.20  # of a site's fetches; above it (or a listing blocked) it is blocked
+ADVICE = {
+    FORBIDDEN: "the site refuses this client: make sure MFA_CONTACT names you, slow down "
+               "(--set DOWNLOAD_DELAY=10), ask the site's webmaster to allow the crawler, "
+               "or fetch the site through a browser",
+    RATE_LIMITED: "the site limits the request rate: slow down (--set DOWNLOAD_DELAY=10, "
+                  "--set AUTOTHROTTLE_TARGET_CONCURRENCY=0.5) and run again later",
+    CHALLENGE: "the site answers with a bot challenge that plain HTTP cannot pass: fetch it "
+               "through a browser, or ask the site's webmaster to allow the crawler",
+}
+
+
+def classify(status: int, body: bytes = b"") -> str | None:
+    """The blocked outcome of an HTTP answer (``forbidden``, ``rate_limited``,
+    ``challenge``), or None when the answer is not about access."""
+    if status in CHALLENGE_STATUSES and body and is_challenge_page(body):
+        return CHALLENGE
+    if status in FORBIDDEN_STATUSES:
+        return FORBIDDEN
+    if status in RATE_LIMITED_STATUSES:
+        return RATE_LIMITED
+    return None
+
+
+def count_blocked(stats, url: str, outcome: str, *, listing: bool = False) -> None:
+    """A fetch of ``url`` (a listing or home page with ``listing``) ended ``outcome``."""
+    stats.inc_value(f"{BLOCKED_KEY}{site_of(url)}/{outcome}")
+    if listing:
+        stats.inc_value(f"{BLOCKED_LISTINGS_KEY}{site_of(url)}")
+
+
+class AccessCounter:
+    """Downloader middleware: counts every response per site, and the blocked ones by
+    status and kind, before the retry middleware sees them."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request, response):
+        site = site_of(request.url)
+        self.stats.inc_value(f"{ACCESS_KEY}{site}/requests")
+        if classify(response.status, response.body) is not None:
+            self.stats.inc_value(f"{ACCESS_KEY}{site}/status/{response.status}")
+        return response
+
+
+def access_counts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per site: ``requests``, blocked ``answered`` by status, fetches that ended ``blocked``
+    by outcome; only sites that saw a blocked answer."""
+    sites: dict[str, dict[str, Any]] = {}
+    for key, value in sorted(stats.items()):
+        if key.startswith(ACCESS_KEY):
+            site, _, rest = key.removeprefix(ACCESS_KEY).partition("/")
+            entry = sites.setdefault(site, {"requests": 0, "answered": {}, "blocked": {}})
+            if rest == "requests":
+                entry["requests"] = value
+            elif rest.startswith("status/"):
+                entry["answered"][rest.removeprefix("status/")] = value
+        elif key.startswith(BLOCKED_KEY):
+            site, _, outcome = key.removeprefix(BLOCKED_KEY).rpartition("/")
+            entry = sites.setdefault(site, {"requests": 0, "answered": {}, "blocked": {}})
+            entry["blocked"][outcome] = value
+    return {site: entry for site, entry in sites.items()
+            if entry["answered"] or entry["blocked"]}
+
+
+def access_line(site: str, entry: dict[str, Any]) -> str:
+    """``"urm.lt: 37 of 40 requests answered 403"`` (plus the blocked fetches)."""
+    answered = entry["answered"]
+    statuses = " or ".join(sorted(answered, key=lambda s: -answered[s])) or "normally"
+    line = f"{site}: {sum(answered.values())} of {entry['requests']} requests answered {statuses}"
+    if entry["blocked"]:
+        kinds = sorted(entry["blocked"].items())
+        line += " (" + ", ".join(f"{n} {kind}" for kind, n in kinds) + ")"
+    return line
+
+
+def blocked_reasons(report: dict[str, Any], stats: dict[str, Any]) -> list[str]:
+    """A reason per blocked site: its access line and what the user can do."""
+    reasons = []
+    for site, entry in access_counts(stats).items():
+        blocked = entry["blocked"]
+        if not blocked:
+            continue
+        counts = report.get("sites", {}).get(site, {})
+        attempts = (sum(counts.get("fetches", {}).values()) + counts.get("listing_pages", 0)
+                    + counts.get("listing_errors", 0))
+        listing_blocked = stats.get(f"{BLOCKED_LISTINGS_KEY}{site}", 0)
+        if not listing_blocked and sum(blocked.values()) <= MAX_BLOCKED_SHARE * attempts:
+            continue
+        kind = max((k for k in blocked if k in ADVICE), key=blocked.get, default=FORBIDDEN)
+        reasons.append(f"blocked: {access_line(site, entry)}: {ADVICE[kind]}")
+    return reasons
