@@ -1,0 +1,27 @@
+"""A bare Scrapy spider for the crawl-overhead benchmark: fetches URLs and discards them.
+
+Run from the project root (so the project's settings apply, as for ``mfa_news``)::
+
+    .venv/bin/python -m scrapy runspider tests/benchmarks/bare_spider.py -a urls_file=URLS.txt
+"""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class BareSpider(scrapy.Spider):
+    """Requests every URL of ``urls_file`` (one per line) and throws the responses away."""
+
+    name = "bare"
+
+    async def start(self):
+        """One GET per listed URL."""
+        with open(self.urls_file, encoding="utf-8") as lines:
+            for url in lines:
+                if url.strip():
+                    yield scrapy.Request(url.strip(), callback=self.parse)
+
+    def parse(self, response):
+        """Discard the page."""
+        return None
