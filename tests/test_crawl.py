@@ -210,3 +210,10 @@ def test_refresh_window_refetches_only_recent_known_articles(replica, tmp_path):
     assert recent and fetched == recent
     run = Archive(tmp_path).runs()[-1]
     assert run["totals"]["fetches"]["not_modified"] == len(recent)
+
+
+def test_every_run_states_its_politeness_settings(history):
+    log = history.results["first"].stderr
+    line = next(line for line in log.splitlines() if "politeness:" in line)
+    assert "robots.txt obeyed=True" in line and "requests per host=1" in line
+    assert "tests@example.org" in line

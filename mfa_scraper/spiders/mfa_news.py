@@ -84,7 +84,18 @@ class MfaNewsSpider(scrapy.Spider):
     def _job_closed(self):
         job.closed(self.job_dir)
 
+    def politeness_line(self) -> str:
+        """The politeness settings in force, stated once at the start of every run."""
+        get = self.settings
+        return (f"politeness: robots.txt obeyed={get.getbool('ROBOTSTXT_OBEY')}, "
+                f"requests per host={get.getint('CONCURRENT_REQUESTS_PER_DOMAIN')}, "
+                f"download delay={get.getfloat('DOWNLOAD_DELAY')}s, "
+                f"autothrottle={get.getbool('AUTOTHROTTLE_ENABLED')}, "
+                f"retries={get.getint('RETRY_TIMES')} (back-off, Retry-After honoured), "
+                f"User-Agent={get.get('USER_AGENT')!r}")
+
     async def start(self):
+        self.logger.info(self.politeness_line())
         if "set MFA_CONTACT" in (self.settings.get("USER_AGENT") or ""):
             self.logger.warning("MFA_CONTACT is not set: the User-Agent names no contact; "
                                 "site operators prefer to know who to write to")
