@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from mfa_scraper.items import to_jsonable
 from mfa_scraper.pages import ListingItem, with_listing_facts
 from mfa_scraper.replica.data import Dataset, listing_date_raw
+from mfa_scraper.replica.faults import control
 from mfa_scraper.urls import article_id
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -67,3 +69,21 @@ def expected_archive(dataset: Dataset, urls: dict[str, str]) -> dict[str, dict]:
 def archived(table) -> dict[str, dict]:
     """article_id -> archived row (JSON form) of a pyarrow table of article versions."""
     return {row["article_id"]: to_jsonable(row) for row in table.to_pylist()}
+
+
+def clear_faults(replica) -> None:
+    """Remove every injected fault from each site of a running replica."""
+    for base in replica.urls.values():
+        control(base, "faults/clear")
+
+
+@contextmanager
+def fault_free(replica):
+    """A running replica with no faults and an empty request log, cleaned again afterwards."""
+    clear_faults(replica)
+    for base in replica.urls.values():
+        control(base, "reset")
+    try:
+        yield replica
+    finally:
+        clear_faults(replica)

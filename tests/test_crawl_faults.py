@@ -27,7 +27,14 @@ from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.replica.server import Replica
 from mfa_scraper.urls import article_id
-from tests.crawling import FAST, PROJECT, expected_archive, listing_urls, scrapy_crawl
+from tests.crawling import (
+    FAST,
+    PROJECT,
+    expected_archive,
+    fault_free,
+    listing_urls,
+    scrapy_crawl,
+)
 
 ARTICLES = 8  # per listing: one listing page each, 72 articles in all
 HOST = {"Host": "127.0.0.1:8000"}
@@ -80,12 +87,8 @@ def small():
 
 @pytest.fixture
 def fresh(small):
-    for base in small.urls.values():
-        control(base, "faults/clear")
-        control(base, "reset")
-    yield small
-    for base in small.urls.values():
-        control(base, "faults/clear")
+    with fault_free(small) as replica:
+        yield replica
 
 
 # -- the fault switchboard itself (pure, no HTTP) --------------------------------------------

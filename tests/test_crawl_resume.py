@@ -23,7 +23,7 @@ from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.spiders.jobdir import RUNNING, RUNS
 from mfa_scraper.urls import article_id
-from tests.crawling import FAST, PROJECT, expected_archive, listing_urls
+from tests.crawling import FAST, PROJECT, expected_archive, fault_free, listing_urls
 
 ARTICLES = 8  # per listing: 72 articles in all
 CLI = str(Path(sys.executable).with_name("mfa-archive"))
@@ -38,12 +38,8 @@ def replica():
 
 @pytest.fixture
 def fresh(replica):
-    for base in replica.urls.values():
-        control(base, "faults/clear")
-        control(base, "reset")
-    yield replica
-    for base in replica.urls.values():
-        control(base, "faults/clear")
+    with fault_free(replica) as clean:
+        yield clean
 
 
 def command(archive: Path, jobdir: Path, start_urls: list[str]) -> list[str]:
