@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from mfa_scraper import archive as library
-from mfa_scraper import output
+from mfa_scraper import monitor, output
 from mfa_scraper.items import to_jsonable
 from mfa_scraper.pages import ParseError, parse_article, parse_listing
 from mfa_scraper.spiders.params import ArgumentError
@@ -63,10 +63,32 @@ def _summary(result) -> list[str]:
                      f"(failed {counts['listing_errors']}); articles: {fetched}; "
                      f"versions written {counts['versions_written']}")
     lines += (result.report.get("crawl") or {}).get("blocked") or []
+    lines += monitor.summary_lines(result.report)
     if result.report:
         lines.append(f"run {result.report['run_id']}: {result.report.get('status')}")
     lines.append("healthy" if result.healthy else "UNHEALTHY: " + "; ".join(result.reasons))
     return lines
+
+
+def health_options(command):
+    """The health monitor thresholds of ``crawl``; each sets its ``MFA_HEALTH_*`` setting."""
+    percent = click.FloatRange(0, 100)
+    for option in reversed([
+        click.option("--max-found-drop", "MFA_HEALTH_FOUND_DROP", type=percent,
+                     help="Unhealthy when a site's listings show more than this many percent "
+                          "fewer items than in its last healthy run (default 50)."),
+        click.option("--max-coverage-drop", "MFA_HEALTH_COVERAGE_DROP", type=percent,
+                     help="Unhealthy when a field's coverage (created, updated, body, related "
+                          "links) falls by more points than this (default 20)."),
+        click.option("--max-generic-rise", "MFA_HEALTH_GENERIC_RISE", type=percent,
+                     help="Unhealthy when the share of articles only the generic parser read "
+                          "rises by more points than this (default 20)."),
+        click.option("--min-articles", "MFA_HEALTH_MIN_ARTICLES", type=click.IntRange(1),
+                     help="Judge a site's coverage only when it parsed at least this many "
+                          "articles (default 5)."),
+    ]):
+        command = option(command)
+    return command
 
 
 @main.command()
@@ -85,9 +107,10 @@ def _summary(result) -> list[str]:
               help="Seconds between progress lines (0: none).")
 @click.option("--jobdir", type=click.Path(file_okay=False), default=None,
               help="Scrapy JOBDIR: a crawl stopped or killed resumes when restarted with it.")
+@health_options
 @ARCHIVE_OPTION
 def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, revisit,
-          overrides, progress, jobdir, archive):
+          overrides, progress, jobdir, archive, **health):
     """Crawl the MFA sites into the archive and print the run summary.
 
     Exit status 0 when the run is healthy, 1 when it is not (reasons printed), 2 for bad
@@ -105,6 +128,7 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
     settings.setdefault("MFA_PROGRESS_INTERVAL", progress)
     if jobdir:
         settings["JOBDIR"] = jobdir
+    settings.update({name: value for name, value in health.items() if value is not None})
     try:
         result = run_crawl(archive, settings=settings, **arguments)
     except ArgumentError as error:

@@ -29,8 +29,9 @@ def _site_reasons(report: dict[str, Any], stats: dict[str, Any]) -> list[str]:
 def verdict(report: dict[str, Any], stats: dict[str, Any], *,
             finish_reason: str = "finished") -> Health:
     """Unhealthy when the crawl did not run to its end (stopped, killed by a timeout),
-    no listing page could be fetched, more than 20% of article fetches failed, or a site
-    with listing items yielded no parsed article."""
+    no listing page could be fetched, more than 20% of article fetches failed, a site
+    with listing items yielded no parsed article, a site is blocked, or the health
+    monitors (the report's ``monitor`` section, see ``mfa_scraper.monitor``) found a drop."""
     totals = report["totals"]
     reasons = []
     if finish_reason != "finished":
@@ -47,4 +48,5 @@ def verdict(report: dict[str, Any], stats: dict[str, Any], *,
                        f"(limit {MAX_FAILED_SHARE:.0%})")
     reasons += _site_reasons(report, stats)
     reasons += blocked_reasons(report, stats)
+    reasons += (report.get("monitor") or {}).get("reasons") or []
     return Health(healthy=not reasons, reasons=tuple(reasons))

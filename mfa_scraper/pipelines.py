@@ -5,8 +5,9 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from mfa_scraper import monitor
 from mfa_scraper.access import access_counts, access_line
-from mfa_scraper.archive import ArchiveWriter
+from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter
 from mfa_scraper.health import LISTING_ITEMS_KEY, verdict
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.validation import problems
@@ -38,12 +39,14 @@ class ArchivePipeline:
         self.archive_dir = archive_dir
         self.flush_rows = flush_rows
         self.writer: ArchiveWriter | None = None
+        self.thresholds = monitor.Thresholds()
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pipeline = cls(crawler, settings.get("ARCHIVE_DIR", "output"),
                        settings.getint("ARCHIVE_FLUSH_ROWS", 5000))
+        pipeline.thresholds = monitor.Thresholds.from_settings(settings)  # bad values stop here
         # The writer closes on spider_closed, the first place that knows why the crawl ended.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -65,9 +68,19 @@ class ArchivePipeline:
         writer, self.writer = self.writer, None
         stats = self.crawler.stats.get_stats()
         writer.note("crawl", {**crawl_counters(stats), "finish_reason": reason})
+        writer.note("monitor", monitor.check(stats, self._past_runs(), writer.run_id,
+                                             self.thresholds))
         report = writer.close(verdict(writer.report(), stats, finish_reason=reason))
         self.crawler.stats.set_value("mfa/run_id", report.get("run_id"))
         self.crawler.stats.set_value("mfa/health", report.get("health"))
+
+    def _past_runs(self) -> list[dict]:
+        """The archive's run reports, the health monitors' baselines (none if unreadable)."""
+        try:
+            return Archive(self.archive_dir).runs()
+        except ArchiveError as error:
+            self.crawler.spider.logger.warning("health monitors have no baseline: %s", error)
+            return []
 
     def process_item(self, item):
         if isinstance(item, ArticleFetch):

@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from mfa_scraper.replica import current, legacy
+from mfa_scraper.replica import breaks, current, legacy
 from mfa_scraper.replica.chrome import LABELS, SITE_NAMES
 from mfa_scraper.replica.data import Dataset
-from mfa_scraper.replica.faults import Fault, FaultError, FaultTable, parse_fault
+from mfa_scraper.replica.faults import PAGE_MODES, Fault, FaultError, FaultTable, parse_fault
 from mfa_scraper.replica.model import Page
 
 CONTROL_PREFIX = "/__replica__/"  # test-only endpoints, never logged
@@ -160,10 +160,11 @@ class Replica:
         if is_control(target):
             return self._control(site, target)
         fault = self.faults.take(site, target)
-        if fault is not None and (fault.status is not None or fault.mode is not None):
+        if fault is not None and (fault.status is not None or fault.mode in PAGE_MODES):
             response = self._fault(site, method.upper(), target, headers, fault)
         else:
-            response = self._answer(site, method.upper(), target, headers)
+            template = fault.mode if fault is not None else None
+            response = self._answer(site, method.upper(), target, headers, template)
         if fault is not None and fault.delay:
             response = response._replace(delay=fault.delay)
         entry = LogEntry(target, response.status, time.time() if now is None else now,
@@ -214,7 +215,8 @@ class Replica:
             return f"http://{headers['host']}"
         return self.base_urls.get(site, f"https://{self.dataset.sites[site].host}")
 
-    def _answer(self, site: str, method: str, target: str, headers: dict[str, str]) -> Response:
+    def _answer(self, site: str, method: str, target: str, headers: dict[str, str],
+                template: str | None = None) -> Response:
         if method not in ("GET", "HEAD"):
             return Response(405, {"Allow": "GET, HEAD", "Content-Type": "text/plain"}, b"")
         path = urlsplit(target).path
@@ -229,7 +231,7 @@ class Replica:
             return self._error(site, 404)
         if page.article is not None and page.article.deleted:
             return self._error(site, page.article.gone_status)
-        response = self._render(page, self._base(site, headers))
+        response = self._render(page, self._base(site, headers), template)
         if page.article is not None and self._fresh(response, headers):
             kept = {k: v for k, v in response.headers.items() if k in ("ETag", "Last-Modified")}
             return Response(304, kept, b"")
@@ -244,14 +246,15 @@ class Replica:
             return _not_modified_since(headers["if-modified-since"], modified)
         return False
 
-    def _render(self, page: Page, base_url: str) -> Response:
-        key = (page.site, page.path, base_url)
+    def _render(self, page: Page, base_url: str, template: str | None = None) -> Response:
+        key = (page.site, page.path, base_url, template)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._cache[key] = self._build(page, base_url)
+            cached = self._cache[key] = self._build(page, base_url, template)
         return cached
 
-    def _build(self, page: Page, base_url: str) -> Response:
+    def _build(self, page: Page, base_url: str, template: str | None = None) -> Response:
+        """The page's response; ``template`` names a template break of article pages."""
         site = self.dataset.sites[page.site]
         module = RENDERERS[site.cms]
         article = page.article
@@ -261,8 +264,10 @@ class Replica:
             return _html(200, module.render_listing(self.dataset, page, base_url), encoding)
         # Some windows-1257 pages send no charset in the header: only the meta tag tells.
         with_charset = encoding == "utf-8" or article.variant % 3 != 0
-        response = _html(200, module.render_article(self.dataset, article, base_url), encoding,
-                         charset=with_charset)
+        html = module.render_article(self.dataset, article, base_url)
+        if template is not None:
+            html = breaks.apply(template, html, article.language)
+        response = _html(200, html, encoding, charset=with_charset)
         response.headers["ETag"] = f'"{hashlib.sha1(response.body).hexdigest()[:20]}"'
         response.headers["Last-Modified"] = format_datetime(
             article.modified.astimezone(UTC), usegmt=True)

@@ -13,7 +13,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from mfa_scraper import access, pages
+from mfa_scraper import access, monitor, pages
 from mfa_scraper import sites as registry
 from mfa_scraper.health import RESUMED_KEY
 from mfa_scraper.items import ArticleFetch, FetchOutcome
@@ -196,6 +196,8 @@ class MfaNewsSpider(scrapy.Spider):
         self._count_listing(response.url, ok=True)
         site = site_of(response.url)
         self.crawler.stats.inc_value(f"mfa/listing_items/{site}", len(listing.items))
+        if page == 1:
+            monitor.count_first_page(self.crawler.stats, response.url, len(listing.items))
         wanted = [entry for entry in listing.items if self._in_range(entry)]
         requests = [self._article_request(entry.url, entry) for entry in wanted
                     if self._needs_fetch(entry)]
@@ -333,6 +335,7 @@ class MfaNewsSpider(scrapy.Spider):
                 access.count_blocked(self.crawler.stats, response.url, outcome)
             yield FetchOutcome(response.url, outcome, error=error.reason, **facts)
             return
+        monitor.count_article(self.crawler.stats, article, monitor.body_chars(self.settings))
         yield ArticleFetch(pages.with_listing_facts(article, entry), **facts)
 
     def article_failed(self, failure):
