@@ -227,7 +227,7 @@ class _Judged:
         sign = "+" if rising else "-"
         # Rising generic share = falling share of pages the site's own parser read.
         good, good_before = (n - k, (n0 - k0) / n0) if rising else (k, k0 / n0)
-        what = "parsed by the generic fallback" if rising else f"with {name}"
+        what = "read only by the generic fallback" if rising else f"with {name}"
         text = (f"{self.site}: {now:.0f}% of {n} parsed articles {what}, {then:.0f}% in run "
                 f"{run_id} ({sign}{moved:.0f} points, limit {sign}{limit:g})")
         if lower_tail(good, n, good_before) < SIGNIFICANCE:
