@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mfa_scraper.archive import Archive, ArchiveError
-from mfa_scraper.spiders.params import CrawlArgs
+from mfa_scraper.monitor import Thresholds
+from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
 
 SETTINGS_MODULE = "mfa_scraper.settings"
 
@@ -52,8 +53,8 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
           settings: dict[str, Any] | None = None, **arguments: Any) -> CrawlResult:
     """Crawl into ``archive_dir`` with the spider ``arguments`` (see ``CrawlArgs``).
 
-    Bad arguments raise ``ArgumentError`` before anything starts. Runs a Twisted reactor,
-    so call it once per process. A crawl that could not start (the archive is locked by
+    Bad arguments (and bad ``MFA_HEALTH_*`` settings) raise ``ArgumentError`` before
+    anything starts. Runs a Twisted reactor, so call it once per process. A crawl that could not start (the archive is locked by
     another writer, say) comes back with ``error`` set and no report.
     """
     from scrapy.crawler import CrawlerProcess
@@ -61,7 +62,12 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
     from mfa_scraper.spiders.mfa_news import MfaNewsSpider
 
     CrawlArgs.parse(**arguments)
-    process = CrawlerProcess(project_settings(archive_dir, settings))
+    project = project_settings(archive_dir, settings)
+    try:
+        Thresholds.from_settings(project)
+    except ValueError as error:
+        raise ArgumentError("--set", str(error)) from None
+    process = CrawlerProcess(project)
     crawler = process.create_crawler(MfaNewsSpider)
     failures: list[BaseException] = []
     process.crawl(crawler, **arguments).addErrback(lambda failure: failures.append(failure.value))

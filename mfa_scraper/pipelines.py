@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
@@ -46,7 +48,11 @@ class ArchivePipeline:
         settings = crawler.settings
         pipeline = cls(crawler, settings.get("ARCHIVE_DIR", "output"),
                        settings.getint("ARCHIVE_FLUSH_ROWS", 5000))
-        pipeline.thresholds = monitor.Thresholds.from_settings(settings)  # bad values stop here
+        try:
+            pipeline.thresholds = monitor.Thresholds.from_settings(settings)
+        except ValueError as error:  # a bad -s value: one line and exit status 2, as the spider
+            print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
         # The writer closes on spider_closed, the first place that knows why the crawl ended.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline

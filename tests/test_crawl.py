@@ -217,3 +217,14 @@ def test_every_run_states_its_politeness_settings(history):
     line = next(line for line in log.splitlines() if "politeness:" in line)
     assert "robots.txt obeyed=True" in line and "requests per host=1" in line
     assert "tests@example.org" in line
+
+
+def test_normal_revisions_keep_the_health_monitors_quiet(history):
+    """Edits, additions and deletions of revision 2 are news, not a broken template."""
+    runs = Archive(history.archive).runs()
+    assert [run["health"]["verdict"] for run in runs] == ["healthy"] * 4
+    revision2 = runs[3]["monitor"]["sites"]
+    assert {s["baseline"].get("found") for s in revision2.values()} == {runs[2]["run_id"]}
+    # Every site parsed its edited and added articles (8 to 12): coverage judged against
+    # the first run, the newest healthy one with enough parsed articles.
+    assert {s["baseline"].get("coverage") for s in revision2.values()} == {runs[0]["run_id"]}

@@ -103,3 +103,13 @@ def test_the_baseline_stays_the_last_healthy_run(story):
         f"{osce}: 100% of {2 * ARTICLES} parsed articles read only by the generic fallback"]
     assert sites[ee]["parsed"] == 2 * ARTICLES  # its normal pages again: healthy
     assert sites[ee]["coverage"]["generic"] == 0.0
+
+
+def test_a_bad_threshold_stops_scrapy_crawl_before_it_starts(tmp_path):
+    archive = tmp_path / "archive"
+    result = scrapy_crawl(archive, ["http://127.0.0.1:9/default/en/news"],
+                          settings={"MFA_HEALTH_MIN_ARTICLES": "0"})
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "mfa_news: error: MFA_HEALTH_MIN_ARTICLES must be at least 1, got '0'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not archive.exists()
