@@ -54,8 +54,9 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
     """Crawl into ``archive_dir`` with the spider ``arguments`` (see ``CrawlArgs``).
 
     Bad arguments (and bad ``MFA_HEALTH_*`` settings) raise ``ArgumentError`` before
-    anything starts. Runs a Twisted reactor, so call it once per process. A crawl that could not start (the archive is locked by
-    another writer, say) comes back with ``error`` set and no report.
+    anything starts. Runs a Twisted reactor, so call it once per process. A crawl that
+    could not start (the archive is locked by another writer, say) comes back with
+    ``error`` set and no report.
     """
     from scrapy.crawler import CrawlerProcess
 
