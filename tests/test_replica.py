@@ -12,8 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from mfa_scraper.pages import parse_article
 from mfa_scraper.replica import legacy
+from mfa_scraper.replica.breaks import RENAMED_LABELS
 from mfa_scraper.replica.data import Dataset, collapse
+from mfa_scraper.replica.faults import parse_fault
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.replica.generate import NEW_PER_LISTING
 from mfa_scraper.replica.server import Replica
@@ -171,6 +174,37 @@ def test_current_pages_have_the_fingerprint_and_no_date_line(small):
 
 
 # -- revisions --------------------------------------------------------------------------------
+
+
+def test_a_date_label_break_renames_the_labels_and_changes_the_etag(small):
+    replica = Replica(small)
+    article = next(a for a in small.site_articles("by") if a.updated_raw and a.language == "lt")
+    listing = small.views("by")[0].path
+    normal, normal_listing = (replica.handle("by", "GET", p, HOST) for p in (article.path, listing))
+    replica.faults.add("by", parse_fault("path=/*&mode=date_label"))
+    asked = {**HOST, "If-None-Match": normal.headers["ETag"]}
+    broken = replica.handle("by", "GET", article.path, asked)
+    assert broken.status == 200 and broken.headers["ETag"] != normal.headers["ETag"]
+    text, before = (page_text(decoded(small, article, r.body)) for r in (broken, normal))
+    created, updated = RENAMED_LABELS["lt"]
+    assert f"{created} {article.created_raw} / {updated} {article.updated_raw}" in text
+    assert text.replace(created, "Sukurta:").replace(updated, "Atnaujinta:") == before
+    assert replica.handle("by", "GET", listing, HOST).body == normal_listing.body
+    parsed = parse_article(BASE + article.path, broken.body)
+    assert (parsed.cms, parsed.created, parsed.updated) == ("legacy", None, None)
+
+
+@pytest.mark.parametrize("site", ["osce", "urm"])
+def test_a_body_container_break_leaves_only_the_generic_parser(small, site):
+    replica = Replica(small)
+    article = small.site_articles(site)[0]
+    normal = replica.handle(site, "GET", article.path, HOST)
+    replica.faults.add(site, parse_fault("path=/*&mode=body_container"))
+    broken = replica.handle(site, "GET", article.path, HOST)
+    assert page_text(decoded(small, article, broken.body)) == \
+        page_text(decoded(small, article, normal.body))
+    assert parse_article(BASE + article.path, normal.body).cms == small.sites[site].cms
+    assert parse_article(BASE + article.path, broken.body).cms == "generic"
 
 
 def test_revision_two_declares_disjoint_non_empty_changes(revisions):
