@@ -194,3 +194,5 @@ def test_thresholds_from_settings_with_clear_errors():
         Thresholds.from_settings({"MFA_HEALTH_MIN_ARTICLES": "2.5"})
     with pytest.raises(ValueError, match="MFA_HEALTH_GENERIC_RISE must be a number"):
         Thresholds.from_settings({"MFA_HEALTH_GENERIC_RISE": "lots"})
+    with pytest.raises(ValueError, match="MFA_HEALTH_FOUND_DROP must be between 0 and 100"):
+        Thresholds.from_settings({"MFA_HEALTH_FOUND_DROP": "nan"})
