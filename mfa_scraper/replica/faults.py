@@ -9,6 +9,7 @@ Tests register faults over HTTP on a site's control prefix, for example::
     /__replica__/fault?path=/*&status=403                  (the site blocks this client)
     /__replica__/fault?path=/*&status=429&retry_after=1    (the site rate-limits)
     /__replica__/fault?path=/*&mode=challenge              (a JavaScript challenge, 503)
+    /__replica__/fault?path=/*&mode=javascript             (pages shown only by JavaScript)
     /__replica__/faults/clear
 
 ``path`` is matched against the request target, both percent-decoded (so ``%3A`` and ``:``
@@ -28,8 +29,10 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from urllib.request import urlopen
 
 # garbage: a 200 page in the site's template with no article in it;
-# challenge: a JavaScript bot-challenge page ("Just a moment..."), status 503 unless status= says.
-MODES = ("garbage", "challenge")
+# challenge: a JavaScript bot-challenge page ("Just a moment..."), status 503 unless status= says;
+# javascript: the normal answer, but an HTML page comes as a shell whose script shows it
+# (mfa_scraper.replica.scripted): only a browser sees the content.
+MODES = ("garbage", "challenge", "javascript")
 MAX_DELAY = 60.0
 
 
