@@ -52,16 +52,20 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
           settings: dict[str, Any] | None = None, **arguments: Any) -> CrawlResult:
     """Crawl into ``archive_dir`` with the spider ``arguments`` (see ``CrawlArgs``).
 
-    Bad arguments raise ``ArgumentError`` before anything starts. Runs a Twisted reactor,
+    Bad arguments raise ``ArgumentError`` before anything starts, a browser path that cannot
+    run here (see ``mfa_scraper.browser``) ``BrowserUnavailable``. Runs a Twisted reactor,
     so call it once per process. A crawl that could not start (the archive is locked by
     another writer, say) comes back with ``error`` set and no report.
     """
     from scrapy.crawler import CrawlerProcess
 
+    from mfa_scraper import browser
     from mfa_scraper.spiders.mfa_news import MfaNewsSpider
 
-    CrawlArgs.parse(**arguments)
-    process = CrawlerProcess(project_settings(archive_dir, settings))
+    project = project_settings(archive_dir, settings)
+    if CrawlArgs.parse(**arguments).browser_hosts():
+        browser.check(project)  # BrowserUnavailable before anything starts
+    process = CrawlerProcess(project)
     crawler = process.create_crawler(MfaNewsSpider)
     failures: list[BaseException] = []
     process.crawl(crawler, **arguments).addErrback(lambda failure: failures.append(failure.value))
