@@ -3,7 +3,7 @@ through scrapy-playwright; every other request, and robots.txt, stays plain HTTP
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 from urllib.parse import urlsplit
 
@@ -27,10 +27,13 @@ class BrowserUnavailable(RuntimeError):
 
 def check(settings) -> None:
     """Raise :class:`BrowserUnavailable` unless scrapy-playwright and Chromium are installed."""
-    if importlib.util.find_spec("scrapy_playwright") is None:
+    try:
+        importlib.import_module("scrapy_playwright.handler")
+    except ImportError as error:
         raise BrowserUnavailable(
-            "the browser download path needs the 'browser' extra: "
-            "pip install -e '.[browser]' (and Debian's chromium: apt-get install chromium)")
+            f"the browser download path needs the 'browser' extra ({error}): "
+            "pip install -e '.[browser]' (and Debian's chromium: apt-get install chromium)"
+        ) from None
     executable = (settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or {}).get("executable_path")
     if executable and not os.access(executable, os.X_OK):
         raise BrowserUnavailable(

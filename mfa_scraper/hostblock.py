@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
 from mfa_scraper.access import CHALLENGE, FORBIDDEN, GAVE_UP_AFTER_KEY, SKIPPED_KEY, classify
@@ -26,8 +27,13 @@ class HostBlocked(IgnoreRequest):
 
 
 class HostBlockBackoff:
-    """Downloader middleware (before the retry middleware sees an answer): slows a host down
-    on each 403 / challenge answer and gives up on it after too many in a row."""
+    """Downloader middleware: slows a host down on each 403 / challenge answer and gives up
+    on it after too many in a row.
+
+    Answers are judged on ``response_downloaded``, as AutoThrottle does: the downloader sends
+    the host's next queued request right after that signal, before any middleware sees the
+    response, so a delay set later would only reach the request after next.
+    """
 
     def __init__(self, crawler):
         settings = crawler.settings
@@ -41,7 +47,9 @@ class HostBlockBackoff:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.response_downloaded, signals.response_downloaded)
+        return middleware
 
     def process_request(self, request):
         host = site_of(request.url)
@@ -49,13 +57,13 @@ class HostBlockBackoff:
             self.crawler.stats.inc_value(f"{SKIPPED_KEY}{host}")
             raise HostBlocked(host, self.last_refusal[host], self.in_a_row[host])
 
-    def process_response(self, request, response):
+    def response_downloaded(self, response, request):
         host = site_of(request.url)
         refusal = classify(response.status, response.body)
         if refusal not in REFUSALS:
             if host not in self.given_up:
                 self.in_a_row[host] = 0
-            return response
+            return
         count = self.in_a_row[host] = self.in_a_row.get(host, 0) + 1
         self.last_refusal[host] = refusal
         if self.limit and count >= self.limit and host not in self.given_up:
@@ -66,7 +74,6 @@ class HostBlockBackoff:
                 refusal)
             self._drop_queued(request, host)
         self._slow_down(request, self.backoff(response, count))
-        return response
 
     def backoff(self, response, count: int) -> float:
         """The host's delay after its ``count``-th refusal in a row: ``Retry-After`` if
