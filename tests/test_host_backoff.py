@@ -5,6 +5,8 @@ Measured on the replica's own request log (arrival times), real ``scrapy crawl``
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from mfa_scraper.archive import FORBIDDEN, Archive
@@ -55,10 +57,10 @@ def test_each_refusal_slows_the_host_down(crawls):
     log = crawls["plain"]["log"]
     refused = _refusals(log)
     assert len(refused) == 3, crawls["plain"]["result"].stderr[-3000:]
-    gaps = [b["time"] - a["time"] for a, b in zip(refused, refused[1:], strict=False)]
+    gaps = [b["time"] - a["time"] for a, b in pairwise(refused)]
     # The delay after the n-th refusal in a row is BASE * 2**(n-1): 0.3 s, then 0.6 s.
     assert gaps[0] >= BASE * 0.95 and gaps[1] >= 2 * BASE * 0.95, gaps
-    listing = next(entry for entry in log if entry["status"] == 200 and entry["path"] != "/robots.txt")
+    listing = next(e for e in log if e["status"] == 200 and e["path"] != "/robots.txt")
     assert refused[0]["time"] - listing["time"] < gaps[1]  # no back-off before the first 403
 
 
