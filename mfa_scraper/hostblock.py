@@ -11,6 +11,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
 from mfa_scraper.access import CHALLENGE, FORBIDDEN, GAVE_UP_AFTER_KEY, SKIPPED_KEY, classify
+from mfa_scraper.browser import PROBE
 from mfa_scraper.middlewares import retry_after_seconds
 from mfa_scraper.urls import site_of
 
@@ -58,6 +59,8 @@ class HostBlockBackoff:
             raise HostBlocked(host, self.last_refusal[host], self.in_a_row[host])
 
     def response_downloaded(self, response, request):
+        if request.meta.get(PROBE):
+            return  # a plain probe of a browser host: the browser fetch is what counts
         host = site_of(request.url)
         refusal = classify(response.status, response.body)
         if refusal not in REFUSALS:

@@ -64,6 +64,9 @@ def scripted(tmp_path_factory):
         runs["browser_log"] = control(base, "requests", detail=1)
         runs["browser_stats"] = control(base, "stats")
         control(base, "reset")
+        # One known article answers its plain conditional probe with a 200 (once): the
+        # browser must fetch it again.
+        control(base, "fault", path=articles[2].path, mode="garbage", times=1)
         runs["again"] = cli_crawl(tmp / "archive", starts, "--browser", site_of(base),
                                   "--revisit", "all")
         runs["again_log"] = control(base, "requests", detail=1)
@@ -71,7 +74,8 @@ def scripted(tmp_path_factory):
     runs.update(truth=truth, base=base, tmp=tmp, starts=starts,
                 article_paths={a.path.replace("%3A", ":") for a in articles},
                 refused=article_id(base + refused.path),
-                challenged=article_id(base + challenged.path))
+                challenged=article_id(base + challenged.path),
+                probed=articles[2].path.replace("%3A", ":"))
     return runs
 
 
@@ -133,11 +137,15 @@ def test_unchanged_pages_cost_a_plain_304_not_a_browser_page(scripted):
     archive = Archive(scripted["tmp"] / "archive")
     run = archive.runs()[-1]
     fetches = run["sites"][site_of(scripted["base"])]["fetches"]
-    assert fetches["not_modified"] == 2 * ARTICLES - 2, result.stderr[-3000:]
+    assert fetches["not_modified"] == 2 * ARTICLES - 3, result.stderr[-3000:]
+    assert fetches["unchanged"] == 1  # the probe's 200 discarded, the browser's page parsed
     assert archive.versions().num_rows == 2 * ARTICLES - 2  # no new version
-    articles = [e for e in scripted["again_log"]
-                if article_id(scripted["base"] + e["path"]) in scripted["truth"]]
-    assert sorted(e["status"] for e in articles).count(304) == 2 * ARTICLES - 2
+    log = scripted["again_log"]
+    articles = [e for e in log if article_id(scripted["base"] + e["path"]) in scripted["truth"]]
+    assert sorted(e["status"] for e in articles).count(304) == 2 * ARTICLES - 3
+    probed = [(e["status"], e["fault"]) for e in log
+              if e["path"].replace("%3A", ":") == scripted["probed"]]
+    assert probed == [(200, "garbage"), (200, "javascript")]
     assert json.dumps(run)
 
 

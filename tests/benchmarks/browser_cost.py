@@ -6,9 +6,11 @@ Run from the project root (needs the `browser` extra and /usr/bin/chromium):
 
 Crawls one replica site three ways with `scrapy crawl mfa_news` (politeness delays off, one
 request per host at a time as in production): plain HTTP; the browser on the same pages;
-the browser on pages that need JavaScript (`mode=javascript`). Prints wall time, pages, time
-per page (crawl time less the process's fixed start-up, measured by a crawl of the robots.txt
-only) and the peak memory of the crawl process tree (the Chromium processes included).
+the browser on pages that need JavaScript (`mode=javascript`). Prints wall time, pages (200
+answers), other requests (the browser's script fetches), start-up (until the first page
+request), time per page (first to last page request in the replica's log: download,
+rendering, parsing and archiving) and the peak memory (PSS) of the crawl process tree,
+Chromium's processes included.
 """
 
 from __future__ import annotations
@@ -32,10 +34,20 @@ from mfa_scraper.urls import site_of  # noqa: E402
 SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "LOG_LEVEL": "WARNING"}
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of ``pid`` and all its descendants, from /proc."""
+def _pss(pid: int) -> int:
+    """Proportional set size (bytes) of one process: shared pages counted once overall."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(pid: int) -> int:
+    """Memory (PSS, bytes) of ``pid`` and all its descendants (Chromium's processes)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -44,17 +56,16 @@ def tree_rss(pid: int) -> int:
         except OSError:
             continue
         children.setdefault(int(stat[1]), []).append(int(entry))
-        rss[int(entry)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
-        total += rss.get(current, 0)
+        total += _pss(current)
         todo += children.get(current, [])
     return total
 
 
-def crawl(archive: Path, starts: list[str], **arguments: str) -> tuple[float, int, int]:
-    """Wall seconds, pages downloaded and peak memory of one `scrapy crawl`."""
+def crawl(archive: Path, starts: list[str], **arguments: str) -> tuple[float, int]:
+    """Wall seconds and peak memory of one `scrapy crawl`."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", "mfa_news",
            "-a", f"start_urls={','.join(starts)}"]
     for name, value in arguments.items():
@@ -69,7 +80,7 @@ def crawl(archive: Path, starts: list[str], **arguments: str) -> tuple[float, in
 
     def watch():
         while process.poll() is None:
-            peak[0] = max(peak[0], tree_rss(process.pid))
+            peak[0] = max(peak[0], tree_memory(process.pid))
             time.sleep(0.1)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -79,7 +90,7 @@ def crawl(archive: Path, starts: list[str], **arguments: str) -> tuple[float, in
     watcher.join()
     if process.returncode != 0:
         raise SystemExit(f"crawl failed:\n{errors[-3000:]}")
-    return elapsed, 0, peak[0]
+    return elapsed, peak[0]
 
 
 def main() -> None:
@@ -93,34 +104,31 @@ def main() -> None:
         starts = [base + v.path for v in dataset.views(options.site) if v.theme is None]
         browser = {"browser": site_of(base)}
         runs = []
-        for name, arguments, scripted in (
-            ("start-up only (plain)", {}, None), ("start-up only (browser)", browser, None),
-            ("plain HTTP", {}, False), ("browser, same pages", browser, False),
-            ("browser, JavaScript pages", browser, True),
-        ):
+        for name, arguments, scripted in (("plain HTTP", {}, False),
+                                          ("browser, same pages", browser, False),
+                                          ("browser, JavaScript pages", browser, True)):
             control(base, "faults/clear")
             control(base, "reset")
             if scripted:
                 control(base, "fault", path="/*", mode="javascript")
-            # The start-up runs fetch robots.txt and one 404 page only.
-            urls = starts if scripted is not None else [base + "/no-such-listing"]
-            elapsed, _, peak = crawl(Path(tmp) / name.replace(" ", "-"), urls, **arguments)
-            pages = len([e for e in control(base, "requests") if e["path"] != "/robots.txt"])
-            runs.append((name, elapsed, pages, peak))
-        fixed = {False: runs[0][1], True: runs[1][1]}
+            began = time.time()
+            elapsed, peak = crawl(Path(tmp) / name.replace(" ", "-"), starts, **arguments)
+            log = [e for e in control(base, "requests", detail=1) if e["path"] != "/robots.txt"]
+            pages = [e for e in log if e["status"] == 200]
+            # Per page: from the first page request to the last, as the replica saw them
+            # (download, rendering, parsing, archiving); start-up: until the first request.
+            per_page = (log[-1]["time"] - log[0]["time"]) / (len(pages) - 1)
+            runs.append((name, elapsed, log[0]["time"] - began, len(pages),
+                         len(log) - len(pages), per_page, peak))
         print(f"{options.site}: {len(starts)} listings, "
               f"{len(dataset.site_articles(options.site))} articles, one page at a time")
-        print(f"  {'path':<28}{'wall s':>8}{'pages':>7}{'s/page':>9}{'peak MB':>9}")
-        plain_per_page = None
-        for name, elapsed, pages, peak in runs:
-            is_browser = "browser" in name
-            per_page = (elapsed - fixed[is_browser]) / pages if "start-up" not in name else None
-            if name == "plain HTTP":
-                plain_per_page = per_page
-            ratio = f"  {per_page / plain_per_page:5.0f}x plain" if (
-                per_page and plain_per_page and is_browser) else ""
-            shown = f"{per_page:9.3f}" if per_page is not None else f"{'':>9}"
-            print(f"  {name:<28}{elapsed:8.2f}{pages:7d}{shown}{peak / 2**20:9.0f}{ratio}")
+        print(f"  {'path':<27}{'wall s':>7}{'start s':>8}{'pages':>6}{'other':>6}"
+              f"{'s/page':>8}{'peak MB':>8}")
+        plain = runs[0][5]
+        for name, elapsed, startup, pages, others, per_page, peak in runs:
+            ratio = f"  {per_page / plain:4.1f}x plain" if per_page != plain else ""
+            print(f"  {name:<27}{elapsed:7.2f}{startup:8.2f}{pages:6d}{others:6d}"
+                  f"{per_page:8.3f}{peak / 2**20:8.0f}{ratio}")
 
 
 if __name__ == "__main__":
