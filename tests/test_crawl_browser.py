@@ -23,6 +23,7 @@ pytestmark = pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK),
                                 reason="needs Debian's chromium (.ci/run installs it)")
 
 SITE = "ee"  # the current CMS, two languages
+LEGACY = "by"  # the old CMS (windows-1257 pages among them), crawled with ee by the browser
 ARTICLES = 3  # per listing: 6 articles, a few seconds in the browser
 CLI = str(Path(sys.executable).with_name("mfa-archive"))
 ENV = {**os.environ, "MFA_CONTACT": "tests@example.org"}
@@ -46,7 +47,8 @@ def cli_crawl(archive: Path, starts: list[str], *options: str, env=ENV):
 @pytest.fixture(scope="module")
 def scripted(tmp_path_factory):
     """ee serves every HTML page as a JavaScript shell; one article answers 403 and one a
-    challenge page. Crawled plain, then through the browser, then again (revisit=all)."""
+    challenge page. Crawled plain, then through the browser (with by, also scripted), then
+    again (revisit=all)."""
     runs = {}
     with running_replica(articles=ARTICLES) as replica:
         base, dataset = replica.urls[SITE], replica.dataset
@@ -60,7 +62,11 @@ def scripted(tmp_path_factory):
         runs["plain"] = scrapy_crawl(tmp / "plain", starts)
         runs["plain_log"] = control(base, "requests", detail=1)
         control(base, "reset")
-        runs["browser"] = cli_crawl(tmp / "archive", starts, "--browser", site_of(base))
+        legacy = replica.urls[LEGACY]
+        control(legacy, "fault", path="/*", mode="javascript")
+        legacy_starts = [legacy + v.path for v in dataset.views(LEGACY) if v.theme is None]
+        runs["browser"] = cli_crawl(tmp / "archive", starts + legacy_starts,
+                                    "--browser", site_of(base), "--browser", site_of(legacy))
         runs["browser_log"] = control(base, "requests", detail=1)
         runs["browser_stats"] = control(base, "stats")
         control(base, "reset")
@@ -71,7 +77,9 @@ def scripted(tmp_path_factory):
                                   "--revisit", "all")
         runs["again_log"] = control(base, "requests", detail=1)
         truth = expected_archive(dataset, {SITE: base})
-    runs.update(truth=truth, base=base, tmp=tmp, starts=starts,
+        legacy_truth = expected_archive(dataset, {LEGACY: legacy})
+    runs.update(truth=truth, legacy_truth=legacy_truth, legacy=legacy, base=base, tmp=tmp,
+                starts=starts,
                 article_paths={a.path.replace("%3A", ":") for a in articles},
                 refused=article_id(base + refused.path),
                 challenged=article_id(base + challenged.path),
@@ -97,12 +105,15 @@ def test_browser_path_archives_the_articles_as_the_truth_says(scripted):
     rows = archived(archive.versions())
     truth = {k: v for k, v in scripted["truth"].items()
              if k not in (scripted["refused"], scripted["challenged"])}
-    assert sorted(rows) == sorted(truth) and len(truth) == 2 * ARTICLES - 2
+    assert len(truth) == 2 * ARTICLES - 2 and len(scripted["legacy_truth"]) == 2 * ARTICLES
+    truth.update(scripted["legacy_truth"])
+    assert sorted(rows) == sorted(truth)
     mismatches = [f"{url} {field}: {rows[url][field]!r:.200} != {truth[url][field]!r:.200}"
                   for url in truth for field in COMPARED if rows[url][field] != truth[url][field]]
     assert mismatches == [], "\n".join(mismatches[:10])
     run = archive.runs()[0]
-    assert run["arguments"]["browser"] == [site_of(scripted["base"])]
+    assert run["arguments"]["browser"] == sorted([site_of(scripted["base"]),
+                                                  site_of(scripted["legacy"])])
     assert run["sites"][site_of(scripted["base"])]["listing_pages"] == 2
 
 
@@ -139,7 +150,7 @@ def test_unchanged_pages_cost_a_plain_304_not_a_browser_page(scripted):
     fetches = run["sites"][site_of(scripted["base"])]["fetches"]
     assert fetches["not_modified"] == 2 * ARTICLES - 3, result.stderr[-3000:]
     assert fetches["unchanged"] == 1  # the probe's 200 discarded, the browser's page parsed
-    assert archive.versions().num_rows == 2 * ARTICLES - 2  # no new version
+    assert archive.versions().num_rows == 4 * ARTICLES - 2  # ee and by: no new version
     log = scripted["again_log"]
     articles = [e for e in log if article_id(scripted["base"] + e["path"]) in scripted["truth"]]
     assert sorted(e["status"] for e in articles).count(304) == 2 * ARTICLES - 3
