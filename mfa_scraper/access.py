@@ -3,7 +3,9 @@ per site, summarised in the run report and turned into health reasons that say w
 
 Per site the stats hold ``mfa/access/<site>/requests`` (every response, retries and
 robots.txt included), ``mfa/access/<site>/status/<code>`` (blocked answers by status) and
-``mfa/blocked/<site>/<outcome>`` (fetches that ended blocked, after the retries).
+``mfa/blocked/<site>/<outcome>`` (fetches that ended blocked, after the retries);
+``mfa/host_gave_up/<site>`` (requests not sent: the host refused too often in a row, see
+:mod:`mfa_scraper.hostblock`) and ``mfa/host_gave_up_after/<site>`` (how many in a row).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from mfa_scraper.urls import site_of
 ACCESS_KEY = "mfa/access/"
 BLOCKED_KEY = "mfa/blocked/"
 BLOCKED_LISTINGS_KEY = "mfa/blocked_listings/"
+SKIPPED_KEY = "mfa/host_gave_up/"
+GAVE_UP_AFTER_KEY = "mfa/host_gave_up_after/"
 FORBIDDEN_STATUSES = (401, 403)
 RATE_LIMITED_STATUSES = (429,)
 CHALLENGE_STATUSES = (403, 429, 503)  # statuses a challenge page comes with (or 200)
@@ -72,9 +76,15 @@ class AccessCounter:
 
 def access_counts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per site: ``requests``, blocked ``answered`` by status, fetches that ended ``blocked``
-    by outcome; only sites that saw a blocked answer."""
+    by outcome, and when the crawl gave up on the host: ``gave_up_after`` refusals in a
+    row and ``skipped`` requests not sent; only sites that saw a blocked answer."""
     sites: dict[str, dict[str, Any]] = {}
     for key, value in sorted(stats.items()):
+        for prefix, name in ((SKIPPED_KEY, "skipped"), (GAVE_UP_AFTER_KEY, "gave_up_after")):
+            if key.startswith(prefix):
+                entry = sites.setdefault(key.removeprefix(prefix),
+                                         {"requests": 0, "answered": {}, "blocked": {}})
+                entry[name] = value
         if key.startswith(ACCESS_KEY):
             site, _, rest = key.removeprefix(ACCESS_KEY).partition("/")
             entry = sites.setdefault(site, {"requests": 0, "answered": {}, "blocked": {}})
@@ -98,6 +108,9 @@ def access_line(site: str, entry: dict[str, Any]) -> str:
     if entry["blocked"]:
         kinds = sorted(entry["blocked"].items())
         line += " (" + ", ".join(f"{n} {kind}" for kind, n in kinds) + ")"
+    if entry.get("gave_up_after"):
+        line += (f"; gave up after {entry['gave_up_after']} refusals in a row, "
+                 f"{entry.get('skipped', 0)} requests not sent")
     return line
 
 

@@ -107,10 +107,12 @@ def health_options(command):
               help="Seconds between progress lines (0: none).")
 @click.option("--jobdir", type=click.Path(file_okay=False), default=None,
               help="Scrapy JOBDIR: a crawl stopped or killed resumes when restarted with it.")
+@click.option("--browser", "browser_sites", multiple=True, metavar="SITE|HOST|all",
+              help="Fetch this site through headless Chromium (extra 'browser'; repeatable).")
 @health_options
 @ARCHIVE_OPTION
 def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, revisit,
-          overrides, progress, jobdir, archive, **health):
+          overrides, progress, jobdir, browser_sites, archive, **health):
     """Crawl the MFA sites into the archive and print the run summary.
 
     Exit status 0 when the run is healthy, 1 when it is not (reasons printed), 2 for bad
@@ -118,11 +120,13 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
 
     Example: mfa-archive crawl --site urm --since 2025-01-01 --archive output
     """
+    from mfa_scraper.browser import BrowserUnavailable
     from mfa_scraper.crawl import crawl as run_crawl
 
     arguments = {"sites": ",".join(sites), "start_urls": ",".join(start_urls),
                  "languages": ",".join(languages), "since": since, "until": until,
-                 "max_pages": max_pages, "refresh_days": refresh_days, "revisit": revisit}
+                 "max_pages": max_pages, "refresh_days": refresh_days, "revisit": revisit,
+                 "browser": ",".join(browser_sites)}
     arguments = {k: v for k, v in arguments.items() if v}
     settings = dict(_setting(item) for item in overrides)
     settings.setdefault("MFA_PROGRESS_INTERVAL", progress)
@@ -133,6 +137,9 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
         result = run_crawl(archive, settings=settings, **arguments)
     except ArgumentError as error:
         raise click.UsageError(str(error)) from None
+    except BrowserUnavailable as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_NOT_STARTED)
     for line in _summary(result):
         click.echo(line)
     if result.error is not None:

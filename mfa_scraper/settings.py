@@ -37,7 +37,25 @@ DOWNLOADER_MIDDLEWARES = {
     "mfa_scraper.access.AccessCounter": 560,  # sees each answer before it is retried
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "mfa_scraper.middlewares.RobotsTxtMiddleware": 100,  # Scrapy 2.19's lets waiters through
+    # Per-host back-off on 403 / challenge answers; gives up on a host that keeps refusing.
+    "mfa_scraper.hostblock.HostBlockBackoff": 570,
+    "mfa_scraper.browser.BrowserRouter": 580,  # off unless MFA_BROWSER_HOSTS names a host
 }
+# A host answering this many 403 / challenge pages in a row is not asked again this run.
+MFA_BLOCKED_HOST_LIMIT = 5
+
+# The browser download path (extra `browser`; mfa_scraper.browser): the spider fills
+# MFA_BROWSER_HOSTS from `-a browser=...` and the sites flagged in sites.py, and only then
+# installs the playwright download handlers. Debian's Chromium; never `playwright install`.
+MFA_BROWSER_HOSTS: list[str] = []
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",
+    "headless": True,
+    "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
+PLAYWRIGHT_ABORT_REQUEST = "mfa_scraper.browser.skip_resource"
 ITEM_PIPELINES = {"mfa_scraper.pipelines.ArchivePipeline": 300}
 
 # Write the archive's files on every this many rows, besides at the end of the run.

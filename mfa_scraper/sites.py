@@ -12,11 +12,14 @@ ALLOWED_DOMAINS = ("urm.lt", "mfa.lt")
 @dataclass(frozen=True)
 class Site:
     """One news site. ``listings`` maps a language to its listing paths; empty means
-    the listing is not known and is discovered from the home page's News menu link."""
+    the listing is not known and is discovered from the home page's News menu link.
+    ``browser``: fetch it through headless Chromium (the ``browser`` extra), e.g. a site
+    that shows its news only after a JavaScript step or challenges plain clients."""
 
     name: str
     base_url: str
     listings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    browser: bool = False
 
     def listing_urls(self, languages: set[str] | None = None) -> list[tuple[str, str]]:
         """``(language, absolute URL)`` of every known listing, filtered by language."""

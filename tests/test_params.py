@@ -23,6 +23,9 @@ GOOD = [
     ({"max_pages": "3", "refresh_days": "0"}, CrawlArgs(max_pages=3, refresh_days=0)),
     ({"revisit": "ALL"}, CrawlArgs(revisit="all")),
     ({"revisit": "none"}, CrawlArgs(revisit="none")),
+    ({"browser": "urm, 127.0.0.1:8001,https://www.x.lt/"},
+     CrawlArgs(browser=("urm.lt", "127.0.0.1:8001", "x.lt"))),
+    ({"browser": "ALL"}, CrawlArgs(browser=("all",))),
 ]
 
 BAD = [
@@ -38,6 +41,8 @@ BAD = [
     ({"refresh_days": "-1"}, "refresh_days", "must be at least 0"),
     ({"revisit": "sometimes"}, "revisit", "expected one of window, all, none"),
     ({"maxpages": "3"}, "maxpages", "unknown argument"),
+    ({"browser": "atlantis"}, "browser", "is neither a site name"),
+    ({"browser": "https://www.urm.lt/en/news/928"}, "browser", "is neither a site name"),
 ]
 
 
@@ -63,3 +68,20 @@ def test_scrapy_crawl_with_a_bad_argument_is_one_line_and_exit_2(tmp_path):
     assert "mfa_news: error: argument 'since': expected a date YYYY-MM-DD" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "archive").exists()
+
+
+def test_browser_hosts_come_from_the_argument_all_and_the_registry_flag(monkeypatch):
+    from dataclasses import replace
+
+    from mfa_scraper import sites as registry
+
+    assert CrawlArgs.parse(sites="urm,by", browser="ee").browser_hosts() == {"ee.mfa.lt"}
+    assert CrawlArgs.parse(sites="urm,by", browser="all").browser_hosts() == {
+        "urm.lt", "by.mfa.lt"}
+    assert CrawlArgs.parse(start_urls="http://127.0.0.1:8001/news",
+                           browser="all").browser_hosts() == {"127.0.0.1:8001"}
+    assert CrawlArgs.parse(sites="urm").browser_hosts() == frozenset()
+    monkeypatch.setitem(registry.SITES, "by", replace(registry.SITES["by"], browser=True))
+    assert CrawlArgs.parse(sites="urm,by").browser_hosts() == {"by.mfa.lt"}
+    assert CrawlArgs.parse(sites="urm").browser_hosts() == frozenset()  # by not crawled
+    assert CrawlArgs.parse(sites="urm,by").as_dict()["browser"] == ["by.mfa.lt"]

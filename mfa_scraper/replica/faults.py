@@ -10,6 +10,7 @@ Tests register faults over HTTP on a site's control prefix, for example::
     /__replica__/fault?path=/*&status=429&retry_after=1    (the site rate-limits)
     /__replica__/fault?path=/*&mode=challenge              (a JavaScript challenge, 503)
     /__replica__/fault?path=/*&mode=date_label             (a template break: see breaks.py)
+    /__replica__/fault?path=/*&mode=javascript             (pages shown only by JavaScript)
     /__replica__/faults/clear
 
 ``path`` is matched against the request target, both percent-decoded (so ``%3A`` and ``:``
@@ -31,9 +32,11 @@ from urllib.request import urlopen
 from mfa_scraper.replica.breaks import BREAKS
 
 # garbage: a 200 page in the site's template with no article in it;
-# challenge: a JavaScript bot-challenge page ("Just a moment..."), status 503 unless status= says.
+# challenge: a JavaScript bot-challenge page ("Just a moment..."), status 503 unless status= says;
+# javascript: the normal answer, but an HTML page comes as a shell whose script shows it
+# (mfa_scraper.replica.scripted): only a browser sees the content.
 # date_label, body_container: article pages served with a template break (replica/breaks.py).
-PAGE_MODES = ("garbage", "challenge")
+PAGE_MODES = ("garbage", "challenge", "javascript")
 MODES = PAGE_MODES + BREAKS
 MAX_DELAY = 60.0
 

@@ -20,6 +20,7 @@ from mfa_scraper.replica.chrome import LABELS, SITE_NAMES
 from mfa_scraper.replica.data import Dataset
 from mfa_scraper.replica.faults import PAGE_MODES, Fault, FaultError, FaultTable, parse_fault
 from mfa_scraper.replica.model import Page
+from mfa_scraper.replica.scripted import is_html, shell
 
 CONTROL_PREFIX = "/__replica__/"  # test-only endpoints, never logged
 PRIVATE_PREFIX = "/private/"  # disallowed by robots.txt, served (and logged) anyway
@@ -178,6 +179,12 @@ class Replica:
         """The answer a status or garbage fault gives instead of the page."""
         if fault.mode == "challenge":
             response = _html(fault.status or 503, CHALLENGE_PAGE)
+        elif fault.mode == "javascript":
+            response = self._answer(site, method, target, headers)
+            if response.status == 200 and is_html(response.headers):
+                body = shell(response.headers["Content-Type"], response.body)
+                response = response._replace(body=body, headers={
+                    **response.headers, "Content-Type": "text/html; charset=utf-8"})
         elif fault.mode == "garbage":
             response = self._garbage(site, target, self._base(site, headers))
             if fault.status is not None:

@@ -13,9 +13,10 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from mfa_scraper import access, monitor, pages
+from mfa_scraper import access, browser, monitor, pages
 from mfa_scraper import sites as registry
 from mfa_scraper.health import RESUMED_KEY
+from mfa_scraper.hostblock import HostBlocked
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
@@ -75,6 +76,11 @@ class MfaNewsSpider(scrapy.Spider):
             # A bad -a value is the operator's typo, not a crash: one line, exit status 2.
             print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
+        try:
+            browser.enable(crawler.settings, spider.args.browser_hosts())
+        except browser.BrowserUnavailable as error:
+            print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
+            raise SystemExit(3) from None
         crawler.signals.connect(spider.revisit_when_idle, signal=signals.spider_idle)
         spider.job_dir = job.prepare(crawler.settings, spider.logger)
         if spider.job_dir is not None:
@@ -92,6 +98,8 @@ class MfaNewsSpider(scrapy.Spider):
                 f"download delay={get.getfloat('DOWNLOAD_DELAY')}s, "
                 f"autothrottle={get.getbool('AUTOTHROTTLE_ENABLED')}, "
                 f"retries={get.getint('RETRY_TIMES')} (back-off, Retry-After honoured), "
+                f"hosts given up after {get.getint('MFA_BLOCKED_HOST_LIMIT')} refusals "
+                f"in a row, browser for {get.getlist(browser.HOSTS_SETTING) or 'no host'}, "
                 f"User-Agent={get.get('USER_AGENT')!r}")
 
     async def start(self):
@@ -193,6 +201,12 @@ class MfaNewsSpider(scrapy.Spider):
             if is_challenge_page(response.body):
                 access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
             return
+        if not listing.items and is_challenge_page(response.body):
+            # A shell that needs JavaScript (or a bot check) parses as an empty listing.
+            self.logger.error("listing is a challenge page: %s", response.url)
+            self._count_listing(response.url, ok=False)
+            access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
+            return
         self._count_listing(response.url, ok=True)
         site = site_of(response.url)
         self.crawler.stats.inc_value(f"mfa/listing_items/{site}", len(listing.items))
@@ -266,6 +280,9 @@ class MfaNewsSpider(scrapy.Spider):
         """A listing or home page could not be fetched: counted for the run's verdict."""
         self.logger.error("listing fetch failed: %s: %s", failure.request.url, failure.value)
         self._count_listing(failure.request.url, ok=False)
+        if failure.check(HostBlocked):
+            access.count_blocked(self.crawler.stats, failure.request.url,
+                                 failure.value.outcome, listing=True)
         if failure.check(HttpError):
             response = failure.value.response
             blocked = access.classify(response.status, response.body)
@@ -342,6 +359,10 @@ class MfaNewsSpider(scrapy.Spider):
         """A fetch that ended in an HTTP error or a network failure, after retries."""
         url = failure.request.url
         yield from self._release(failure.request.cb_kwargs.get("hold"), too_old=False)
+        if failure.check(HostBlocked):  # never sent: logged as blocked, not dropped
+            access.count_blocked(self.crawler.stats, url, failure.value.outcome)
+            yield FetchOutcome(url, failure.value.outcome, error=str(failure.value))
+            return
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
             yield FetchOutcome(url, "forbidden", error=str(failure.value))
             return

@@ -7,9 +7,11 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from mfa_scraper import sites as registry
+from mfa_scraper.urls import site_of
 
 REVISIT_MODES = ("window", "all", "none")
 LANGUAGE_CODES = frozenset({"en", "lt", "ru", "uk", "pl", "de", "fr", "be", "lv", "et", "ka"})
+ALL = "all"  # browser=all: every crawled host through the browser
 
 
 class ArgumentError(ValueError):
@@ -58,6 +60,23 @@ def _url(value: str) -> str:
     return value
 
 
+def _browser(value) -> tuple[str, ...]:
+    """Hosts (``site_of`` form) named by ``browser=``: registry names, hosts, URLs or ``all``."""
+    hosts = []
+    for item in _split(value):
+        name = item.lower()
+        if name == ALL or name in registry.SITES:
+            hosts.append(name if name == ALL else site_of(registry.SITES[name].base_url))
+            continue
+        url = name if "://" in name else f"//{name}"
+        host = site_of(url)
+        if ("." not in host and ":" not in host) or urlsplit(url).path not in ("", "/"):
+            raise ArgumentError("browser", f"{item!r} is neither a site name "
+                                f"({', '.join(registry.SITES)}), a host nor 'all'")
+        hosts.append(host)
+    return tuple(dict.fromkeys(hosts))
+
+
 @dataclass(frozen=True)
 class CrawlArgs:
     """What one crawl should fetch; build it with :meth:`parse`."""
@@ -70,6 +89,7 @@ class CrawlArgs:
     max_pages: int | None = None
     refresh_days: int = 30
     revisit: str = "window"
+    browser: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, **raw) -> CrawlArgs:
@@ -101,7 +121,24 @@ class CrawlArgs:
             max_pages=_count("max_pages", raw.get("max_pages"), None, 1),
             refresh_days=_count("refresh_days", raw.get("refresh_days"), 30, 0),
             revisit=revisit,
+            browser=_browser(raw.get("browser")),
         )
+
+    def crawled_hosts(self) -> list[str]:
+        """The hosts the crawl starts from (``site_of`` form)."""
+        if self.start_urls:
+            return sorted({site_of(url) for url in self.start_urls})
+        return [site_of(site.base_url) for site in registry.select(list(self.sites))]
+
+    def browser_hosts(self) -> frozenset[str]:
+        """Hosts to fetch through the browser: those named by ``browser``, every crawled
+        host for ``browser=all``, and crawled sites flagged ``browser`` in the registry."""
+        crawled = self.crawled_hosts()
+        flagged = {site_of(site.base_url) for site in registry.SITES.values() if site.browser}
+        hosts = set(self.browser) - {ALL} | (flagged & set(crawled))
+        if ALL in self.browser:
+            hosts |= set(crawled)
+        return frozenset(hosts)
 
     def as_dict(self) -> dict:
         """JSON-friendly form for the run report."""
@@ -111,5 +148,5 @@ class CrawlArgs:
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
             "max_pages": self.max_pages, "refresh_days": self.refresh_days,
-            "revisit": self.revisit,
+            "revisit": self.revisit, "browser": sorted(self.browser_hosts()),
         }  # fmt: skip
