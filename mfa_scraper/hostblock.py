@@ -12,7 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from mfa_scraper.access import CHALLENGE, FORBIDDEN, GAVE_UP_AFTER_KEY, SKIPPED_KEY, classify
 from mfa_scraper.browser import PROBE
-from mfa_scraper.middlewares import retry_after_seconds
+from mfa_scraper.middlewares import raise_host_delay, retry_after_seconds
 from mfa_scraper.urls import site_of
 
 REFUSALS = (FORBIDDEN, CHALLENGE)
@@ -31,9 +31,7 @@ class HostBlockBackoff:
     """Downloader middleware: slows a host down on each 403 / challenge answer and gives up
     on it after too many in a row.
 
-    Answers are judged on ``response_downloaded``, as AutoThrottle does: the downloader sends
-    the host's next queued request right after that signal, before any middleware sees the
-    response, so a delay set later would only reach the request after next.
+    Answers are judged on ``response_downloaded`` (see ``middlewares.raise_host_delay``).
     """
 
     def __init__(self, crawler):
@@ -76,7 +74,7 @@ class HostBlockBackoff:
                 "%s: %d %s answers in a row; no more requests to it this run", host, count,
                 refusal)
             self._drop_queued(request, host)
-        self._slow_down(request, self.backoff(response, count))
+        raise_host_delay(self.crawler, request, self.backoff(response, count))
 
     def backoff(self, response, count: int) -> float:
         """The host's delay after its ``count``-th refusal in a row: ``Retry-After`` if
@@ -100,9 +98,3 @@ class HostBlockBackoff:
                 continue
             self.crawler.stats.inc_value(f"{SKIPPED_KEY}{host}")
             deferred.errback(HostBlocked(host, self.last_refusal[host], self.in_a_row[host]))
-
-    def _slow_down(self, request, wait: float) -> None:
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            slot.delay = max(slot.delay, wait)

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxt
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -31,6 +32,19 @@ def retry_after_seconds(value: bytes | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def raise_host_delay(crawler, request, wait: float) -> None:
+    """Raise the download delay of ``request``'s host to at least ``wait`` seconds.
+
+    Call it from ``response_downloaded``, as AutoThrottle does: the downloader sends the
+    host's next queued request right after that signal, before any middleware sees the
+    response, so a delay raised later only reaches the request after next.
+    """
+    downloader = crawler.engine.downloader
+    slot = downloader.slots.get(downloader.get_slot_key(request))
+    if slot is not None:
+        slot.delay = max(slot.delay, wait)
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """RetryMiddleware that waits before each retry: ``Retry-After`` if the server sent
     one, else ``MFA_BACKOFF_BASE * 2**attempt`` seconds, never more than
@@ -41,6 +55,16 @@ class BackoffRetryMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.base = settings.getfloat("MFA_BACKOFF_BASE", 2.0)
         self.ceiling = settings.getfloat("MFA_BACKOFF_MAX", 120.0)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware.response_downloaded, signals.response_downloaded)
+        return middleware
+
+    def response_downloaded(self, response, request):
+        if not request.meta.get("dont_retry") and response.status in self.retry_http_codes:
+            raise_host_delay(self.crawler, request, self.backoff(request, response))
 
     def backoff(self, request, response) -> float:
         """Seconds to wait before retrying ``request``."""
@@ -56,16 +80,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is None:
             return response
         wait = self.backoff(request, response)
-        self._slow_down_host(request, wait)
         if wait > 0:
             await asyncio.sleep(wait)
         return retry
-
-    def _slow_down_host(self, request, wait: float) -> None:
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            slot.delay = max(slot.delay, min(wait, self.ceiling))
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxt):

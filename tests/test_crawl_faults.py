@@ -241,6 +241,25 @@ def test_503_with_retry_after_is_retried_after_that_long(fresh, tmp_path):
         (article_id(base + article.path), "new")]
 
 
+def test_retry_after_slows_the_whole_host_at_once(fresh, tmp_path):
+    """The host's next request, already queued when the 503 arrived, waits too."""
+    dataset, base = fresh.dataset, fresh.urls["urm"]
+    view = next(v for v in dataset.views("urm") if v.theme is None)
+    articles = dataset.view_items(view)
+    control(base, "fault", path=view.path + "/*", status=503, retry_after=1, times=1)
+    # A small delay, so that one request per host is in flight (see stack-notes.md).
+    result = scrapy_crawl(tmp_path / "archive", [base + view.path], max_pages="1",
+                          settings={"MFA_BACKOFF_MAX": "10", "DOWNLOAD_DELAY": "0.05",
+                                    "DOWNLOAD_DELAY_JITTER": "0"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = [e for e in log_of(base) if not e["path"].startswith("/robots.txt")]
+    refused = next(i for i, e in enumerate(log) if e["status"] == 503)
+    assert len(log) > refused + 2, "nothing was requested after the 503"
+    gaps = [b["time"] - a["time"] for a, b in zip(log[refused:], log[refused + 1:], strict=False)]
+    assert gaps[0] >= 0.95, f"next request {gaps[0]:.2f} s after a 503 with Retry-After: 1"
+    assert len(Archive(tmp_path / "archive").fetches()) == len(articles)
+
+
 # -- kill -9 in the middle of a crawl ---------------------------------------------------------
 
 
