@@ -37,11 +37,17 @@ DOWNLOADER_MIDDLEWARES = {
     "mfa_scraper.access.AccessCounter": 560,  # sees each answer before it is retried
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "mfa_scraper.middlewares.RobotsTxtMiddleware": 100,  # Scrapy 2.19's lets waiters through
+    # Next to the downloader: sees each exchange as sent, before decompression and retries.
+    "mfa_scraper.warc_capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {"mfa_scraper.pipelines.ArchivePipeline": 300}
 
 # Write the archive's files on every this many rows, besides at the end of the run.
 ARCHIVE_FLUSH_ROWS = 5000  # rows per file flush; each flush writes one file per table and site
+
+# WARC captures of every HTTP exchange under ARCHIVE_DIR/warc/ (mfa_scraper/captures).
+WARC_ENABLED = True
+WARC_MAX_BYTES = 1_000_000_000  # a WARC file is finished and a new one started past this size
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

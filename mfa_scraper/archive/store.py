@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from .errors import ArchiveError, ArchiveWriteError
 from .lock import LOCK_NAME
-from .schema import PARTITION
+from .schema import PARTITION, conform
 
 ARTICLES = "articles"
 FETCHES = "fetches"
@@ -120,9 +120,10 @@ def read_file(
     """
     try:
         with pq.ParquetFile(path, metadata=metadata) as parquet:
-            table = parquet.read(columns=columns, use_threads=False)
+            present = [c for c in columns if c in parquet.schema_arrow.names]
+            table = parquet.read(columns=present, use_threads=False)
             footer = parquet.metadata
-        table = table.select(columns).cast(pa.schema([schema.field(c) for c in columns]))
+        table = conform(table, pa.schema([schema.field(c) for c in columns]))
     except (OSError, KeyError, pa.ArrowException) as error:
         raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
     return (table, footer) if with_metadata else table

@@ -15,7 +15,7 @@ from .compact import half_done, read_journals
 from .errors import ArchiveError
 from .outcomes import CHANGED, NEW
 from .rows import recomputed_hash
-from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
+from .schema import ADDED_COLUMNS, ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION, conform
 from .store import ARTICLES, FETCHES, RUNS, check_archive_dir, parquet_files
 
 PROBLEM_COLUMNS = ("check", "path", "message")
@@ -78,6 +78,14 @@ def _schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:
     return "schema differs from the archive's: " + ("; ".join(parts) or "column order")
 
 
+def _without_added(found: pa.Schema, expected: pa.Schema) -> pa.Schema:
+    """``found`` completed with the ``ADDED_COLUMNS`` a file older than them lacks."""
+    for name in expected.names:
+        if name in ADDED_COLUMNS and name not in found.names:
+            found = found.insert(expected.get_field_index(name), expected.field(name))
+    return found
+
+
 class _Checker:
     """Collects rows file by file, then checks them across files."""
 
@@ -102,11 +110,11 @@ class _Checker:
             except (OSError, pa.ArrowException) as error:
                 self.problem("readable", path, f"unreadable Parquet file: {error}")
                 continue
-            mismatch = _schema_problem(data.schema, expected)
+            mismatch = _schema_problem(_without_added(data.schema, expected), expected)
             if mismatch:
                 self.problem("schema", path, mismatch)
             try:
-                data = data.select(expected.names).cast(expected)
+                data = conform(data, expected)
             except (KeyError, pa.ArrowException):
                 continue  # reported above; its rows cannot be checked
             self._keep(table, data, path)
