@@ -64,7 +64,7 @@ def check_records(path: Path) -> int:
     try:
         with path.open("rb") as handle:
             for record in ArchiveIterator(handle, check_digests=True):
-                record.content_stream().read()
+                record.raw_stream.read()
                 count += 1
     except (ArchiveLoadFailed, OSError, ValueError, zlib.error) as error:
         raise CaptureError(f"{path} is not a readable WARC file: {error}") from error

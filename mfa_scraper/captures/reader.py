@@ -70,8 +70,10 @@ def read_record(directory: str | Path, warc_file: str, offset: int) -> StoredRec
             handle.seek(offset)
             record = next(iter(ArchiveIterator(handle)), None)
             if record is None:
-                raise CaptureError(f"no WARC record in {where} (the file is shorter)")
-            payload = record.content_stream().read() if record.rec_type != "revisit" else b""
+                raise CaptureError(f"truncated or corrupt WARC record in {where}: no whole "
+                                   "record there (the file ends first)")
+            # raw_stream: the payload as stored (content_stream() would undo its gzip).
+            payload = record.raw_stream.read() if record.rec_type != "revisit" else b""
             found = _stored(record, warc_file, offset, payload)
     except (ArchiveLoadFailed, OSError, ValueError, EOFError, zlib.error) as error:
         raise CaptureError(f"truncated or corrupt WARC record in {where}: {error}") from error
@@ -83,7 +85,7 @@ def read_record(directory: str | Path, warc_file: str, offset: int) -> StoredRec
 
 def _stored(record, warc_file: str, offset: int, payload: bytes) -> StoredRecord:
     headers = record.http_headers
-    renamed = {value.lower(): key for key, value in RENAMED_HEADERS.items()}
+    renamed = {stored.lower(): name for name, stored in RENAMED_HEADERS.items()}
     pairs = [(renamed.get(k.lower(), k), v) for k, v in (headers.headers if headers else [])]
     status = headers.get_statuscode() if headers and record.rec_type != "request" else None
     return StoredRecord(

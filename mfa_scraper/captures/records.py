@@ -14,7 +14,8 @@ from warcio.utils import Digester
 WARC_VERSION = "1.1"
 # The body is stored de-chunked (the HTTP client removed the chunking), so a replay tool
 # must not try to de-chunk it again: the header is kept under another name.
-RENAMED_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
+RENAMED_HEADERS = {"Transfer-Encoding": "X-Archive-Orig-Transfer-Encoding"}
+_RENAMED = {name.lower(): stored for name, stored in RENAMED_HEADERS.items()}
 
 
 @dataclass
@@ -51,7 +52,7 @@ def builder() -> RecordBuilder:
 
 def _response_headers(exchange: Exchange) -> StatusAndHeaders:
     status = f"{exchange.status} {responses.get(exchange.status, 'Unknown')}"
-    headers = [(RENAMED_HEADERS.get(name.lower(), name), value)
+    headers = [(_RENAMED.get(name.lower(), name), value)
                for name, value in exchange.response_headers]
     return StatusAndHeaders(status, headers, protocol=exchange.protocol)
 
