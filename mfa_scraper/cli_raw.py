@@ -26,10 +26,14 @@ def raw(url, number, decode, archive):
 
     Example: mfa-archive raw https://www.urm.lt/en/news/928/some-story:1234 --version 2 > v2.html
     """
-    from mfa_scraper.raw import raw_body
+    from mfa_scraper.raw import raw_response
 
     with library_errors():
-        body = raw_body(archive, url, number, decode=decode)
+        found, body = raw_response(archive, url, number, decode=decode)
+    coding = found.header("Content-Encoding")
+    if coding and not decode:
+        click.echo(f"note: the body is {coding}-encoded, as the server sent it; "
+                   "--decode gives the document", err=True)
     sys.stdout.buffer.write(body)
     sys.stdout.buffer.flush()
 

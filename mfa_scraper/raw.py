@@ -26,14 +26,20 @@ def version_capture(archive: Archive, url: str, version: int | None = None) -> S
         raise ArchiveError(f"version {row['version']} of {row['article_id']}: {error}") from error
 
 
-def raw_body(path: str | os.PathLike[str], url: str, version: int | None = None, *,
-             decode: bool = False) -> bytes:
-    """The response body behind a version as the server sent it (still gzip- or
-    br-encoded if it was), or with ``decode`` its Content-Encoding removed."""
+def raw_response(path: str | os.PathLike[str], url: str, version: int | None = None, *,
+                 decode: bool = False) -> tuple[StoredRecord, bytes]:
+    """The capture behind a version and its response body: as the server sent it (still
+    gzip- or br-encoded if it was), or with ``decode`` its Content-Encoding removed."""
     found = version_capture(Archive(Path(path)), url, version)
     if not decode:
-        return found.payload
+        return found, found.payload
     try:
-        return decoded_body(found)
+        return found, decoded_body(found)
     except CaptureError as error:
         raise ArchiveError(str(error)) from error
+
+
+def raw_body(path: str | os.PathLike[str], url: str, version: int | None = None, *,
+             decode: bool = False) -> bytes:
+    """The response body behind a version (see ``raw_response``)."""
+    return raw_response(path, url, version, decode=decode)[1]

@@ -1,0 +1,149 @@
+"""WARC captures of a real crawl of the replica: files, rows linked to them, raw, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from mfa_scraper.archive import Archive, verify_archive
+from mfa_scraper.captures import finished_files, read_record
+from mfa_scraper.cli import main
+from mfa_scraper.pages.version import PARSER_VERSION
+from mfa_scraper.replica.fixture import running_replica
+from tests.crawling import FAST, PROJECT, listing_urls
+from tests.warc_tools import warcio_ok
+
+SMALL_FILES = {"WARC_MAX_BYTES": "20000"}  # several files per run: rotation is exercised
+
+
+def crawl(archive: Path, replica, *, limit: int | None = None, **settings: str):
+    """``scrapy crawl mfa_news -a revisit=all`` of the replica; ``limit`` caps the size of
+    every file the process writes (RLIMIT_FSIZE: the kernel's own "disk full" for it)."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "mfa_news", "-a",
+           "start_urls=" + ",".join(listing_urls(replica.urls, replica.dataset)),
+           "-a", "revisit=all"]
+    for name, value in {**FAST, **settings, "ARCHIVE_DIR": str(archive)}.items():
+        cmd += ["-s", f"{name}={value}"]
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=120,
+                          preexec_fn=cap if limit else None,
+                          env={**os.environ, "MFA_CONTACT": "tests@example.org"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(sorted((archive / "runs").glob("*.json"))[-1].read_text())
+
+
+@pytest.fixture(scope="module")
+def site():
+    with running_replica(articles=4, seed=5, revision=1) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def crawled(site, tmp_path_factory):
+    """An archive crawled twice from the unchanged replica: (path, first, second report)."""
+    archive = tmp_path_factory.mktemp("warc") / "archive"
+    first = crawl(archive, site, **SMALL_FILES)
+    second = crawl(archive, site, **SMALL_FILES)
+    return archive, first, second
+
+
+def served(url: str, *, gzip: bool) -> bytes:
+    """The body the replica serves for ``url`` (gzip-encoded when asked for, as to Scrapy)."""
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+        return response.read()
+
+
+def cli(archive: Path, *args: str):
+    return CliRunner().invoke(main, [*args, "--archive", str(archive)], prog_name="mfa-archive")
+
+
+def test_every_exchange_is_in_valid_rotated_warc_files(crawled):
+    archive, first, second = crawled
+    files = finished_files(archive / "warc")
+    assert not list((archive / "warc").glob("*.open"))
+    index = warcio_ok(files)
+    assert len(first["captures"]["files"]) > 1  # rotated at WARC_MAX_BYTES
+    assert first["captures"]["failures"] == 0 and second["captures"]["failures"] == 0
+    uris = {line.get("warc-target-uri", "") for line in index}
+    assert any(uri.endswith("/robots.txt") for uri in uris)
+    kinds = [line["warc-type"] for line in index]
+    assert kinds.count("request") == kinds.count("response") + kinds.count("revisit")
+    # The unchanged recrawl: 304s for articles, revisits for the listings and robots.txt.
+    assert second["captures"]["revisits"] >= second["totals"]["listing_pages"] > 0
+    assert first["health"]["verdict"] == second["health"]["verdict"] == "healthy"
+
+
+def test_every_row_points_at_its_capture(crawled):
+    archive, _, _ = crawled
+    warc = archive / "warc"
+    for table in ("fetches", "articles"):
+        rows = pq.read_table(archive / table).to_pylist()
+        assert rows and all(row["parser_version"] == PARSER_VERSION for row in rows)
+        for row in rows:
+            record = read_record(warc, row["warc_file"], row["warc_offset"])
+            assert record.uri == row["url"] and record.digest == row["payload_digest"]
+            assert record.rec_type in ("response", "revisit")
+            if table == "fetches":
+                assert record.status == row["status"]
+    assert verify_archive(archive).ok
+
+
+def test_raw_writes_the_bytes_the_replica_served(crawled):
+    archive, _, _ = crawled
+    latest = Archive(archive).latest().to_pylist()
+    url = latest[0]["url"]
+    result = cli(archive, "raw", url)
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == served(url, gzip=True)  # byte for byte, gzip and all
+    assert "gzip-encoded, as the server sent it" in result.stderr
+    decoded = cli(archive, "raw", url, "--decode", "--version", "1")
+    assert decoded.stdout_bytes == served(url, gzip=False)
+    missing = cli(archive, "raw", url, "--version", "2")
+    assert missing.exit_code == 1 and "has no version 2" in missing.stderr
+
+
+def test_a_missing_or_truncated_warc_file_is_a_clear_error(crawled, tmp_path):
+    archive = tmp_path / "copy"
+    shutil.copytree(crawled[0], archive)
+    rows = Archive(archive).latest().to_pylist()
+    files = sorted({row["warc_file"] for row in rows})
+    gone = next(row for row in rows if row["warc_file"] == files[0])
+    (archive / "warc" / files[0]).unlink()
+    result = cli(archive, "raw", gone["url"])
+    assert result.exit_code == 1
+    assert f"WARC file {files[0]} is missing" in result.stderr
+    cut = next(row for row in rows if row["warc_file"] == files[-1])
+    path = archive / "warc" / files[-1]
+    path.write_bytes(path.read_bytes()[: cut["warc_offset"] + 100])
+    result = cli(archive, "raw", cut["url"])
+    assert result.exit_code == 1 and "truncated or corrupt WARC record" in result.stderr
+    assert verify_archive(archive).ok  # the Parquet archive itself is untouched
+
+
+def test_a_full_disk_loses_captures_not_rows_and_the_run_says_so(site, tmp_path):
+    archive = tmp_path / "archive"
+    report = crawl(archive, site, limit=60_000)
+    captures = report["captures"]
+    assert captures["failures"] > 0 and "File too large" in captures["errors"][0]
+    assert report["status"] == "finished" and report["health"]["verdict"] == "unhealthy"
+    assert any("could not be written to WARC files" in r for r in report["health"]["reasons"])
+    assert verify_archive(archive).ok
+    warcio_ok(finished_files(archive / "warc"))
+    rows = pq.read_table(archive / "fetches").to_pylist()
+    assert len(rows) == sum(report["totals"]["fetches"].values())
+    lost = [row for row in rows if row["warc_file"] is None]
+    assert lost and len(lost) < len(rows)
