@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -18,7 +19,9 @@ from click.testing import CliRunner
 from mfa_scraper.archive import Archive, verify_archive
 from mfa_scraper.captures import finished_files, read_record
 from mfa_scraper.cli import main
+from mfa_scraper.pages import parse_article
 from mfa_scraper.pages.version import PARSER_VERSION
+from mfa_scraper.reparse import reparse_archive
 from mfa_scraper.replica.fixture import running_replica
 from tests.crawling import FAST, PROJECT, listing_urls
 from tests.warc_tools import warcio_ok
@@ -147,3 +150,62 @@ def test_a_full_disk_loses_captures_not_rows_and_the_run_says_so(site, tmp_path)
     assert len(rows) == sum(report["totals"]["fetches"].values())
     lost = [row for row in rows if row["warc_file"] is None]
     assert lost and len(lost) < len(rows)
+
+
+SHARE = "Share this article on Facebook"
+
+
+def old_parse(url, body, *, encoding=None):
+    """A deliberately older parser: it kept the share widget's text at the end of the body."""
+    article = parse_article(url, body, encoding=encoding)
+    article.body_text += "\n\n" + SHARE
+    return article
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "writer.lock"}
+
+
+def by_id(archive: Path) -> dict[str, dict]:
+    return {row["article_id"]: row for row in Archive(archive).latest().to_pylist()}
+
+
+def test_reparse_fixes_the_rows_of_an_older_parser_and_leaves_the_old_archive(crawled, tmp_path):
+    truth = by_id(crawled[0])
+    old = tmp_path / "old"
+    reparse_archive(crawled[0], old, parse=old_parse, parser_version="pages-old")
+    assert all(row["body_text"].endswith(SHARE) and row["parser_version"] == "pages-old"
+               for row in by_id(old).values())
+    before = snapshot(old)
+    new = tmp_path / "new"
+    result = cli(old, "reparse", "--out", str(new))
+    assert result.exit_code == 0, result.output
+    assert f"{len(truth)} articles parse differently now" in result.stderr
+    assert snapshot(old) == before  # the old archive stays exactly as it was
+    fixed = by_id(new)
+    assert {key: row["content_hash"] for key, row in fixed.items()} == {
+        key: row["content_hash"] for key, row in truth.items()}
+    for table in ("articles", "fetches"):
+        rows = pq.read_table(new / table).to_pylist()
+        assert {row["parser_version"] for row in rows} == {PARSER_VERSION}
+        assert len(rows) == pq.read_table(old / table).num_rows
+        assert all(row["warc_file"] for row in rows)
+    assert [r["run_id"] for r in Archive(new).runs()] == [r["run_id"] for r in Archive(old).runs()]
+    assert verify_archive(new).ok
+    some = next(iter(finished_files(old / "warc")))
+    assert (new / "warc" / some.name).stat().st_ino == some.stat().st_ino  # linked, not copied
+    assert cli(old, "reparse", "--out", str(new)).exit_code == 1  # never into a full directory
+
+
+def test_reparse_replace_swaps_only_a_verified_archive(crawled, tmp_path):
+    live = tmp_path / "live"
+    reparse_archive(crawled[0], live, parse=old_parse, parser_version="pages-old")
+    before = snapshot(live)
+    result = cli(live, "reparse", "--replace")
+    assert result.exit_code == 0, result.output
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("live.before-")]
+    assert len(kept) == 1 and snapshot(kept[0]) == before
+    assert not any(p.name.startswith("live.reparsed-") for p in tmp_path.iterdir())
+    assert all(not row["body_text"].endswith(SHARE) for row in by_id(live).values())
+    assert verify_archive(live).ok
