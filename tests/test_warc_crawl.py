@@ -7,8 +7,10 @@ import json
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -209,3 +211,70 @@ def test_reparse_replace_swaps_only_a_verified_archive(crawled, tmp_path):
     assert not any(p.name.startswith("live.reparsed-") for p in tmp_path.iterdir())
     assert all(not row["body_text"].endswith(SHARE) for row in by_id(live).values())
     assert verify_archive(live).ok
+
+
+PYWB = "pywb==2.10.0"
+PYWB_VENV = PROJECT / ".venv-pywb"  # git-ignored; pywb pins old dependencies of its own
+
+
+def pywb_bin(name: str) -> str:
+    """A pywb command from its own virtualenv, created on first use (about 30 s)."""
+    marker = PYWB_VENV / f".installed-{PYWB}"
+    if not marker.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(PYWB_VENV)], check=True,
+                       timeout=120)
+        subprocess.run([str(PYWB_VENV / "bin" / "python"), "-m", "pip", "install", "-q", PYWB],
+                       check=True, timeout=600)
+        marker.touch()
+    return str(PYWB_VENV / "bin" / name)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_pywb_replays_an_archived_article_with_the_bytes_the_replica_served(crawled, tmp_path):
+    archive, first, _ = crawled
+    row = by_id(archive)[sorted(by_id(archive))[0]]
+    files = [str(p) for p in finished_files(archive / "warc") if p.name.startswith(
+        first["run_id"])]
+    subprocess.run([pywb_bin("wb-manager"), "init", "mfa"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=120)
+    subprocess.run([pywb_bin("wb-manager"), "add", "mfa", *files], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=120)
+    port = free_port()
+    server = subprocess.Popen([pywb_bin("wayback"), "-b", "127.0.0.1", "-p", str(port)],
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/")
+        when = read_record(archive / "warc", row["warc_file"], row["warc_offset"]).date
+        stamp = "".join(ch for ch in when if ch.isdigit())[:14]
+        replay = f"{base}/mfa/{stamp}id_/{row['url']}"
+        assert replayed(replay, gzip=True) == served(row["url"], gzip=True)  # as sent
+        assert replayed(replay, gzip=False) == served(row["url"], gzip=False)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def replayed(url: str, *, gzip: bool) -> bytes:
+    """What pywb answers; it sends the stored gzip bytes only to a client that accepts gzip."""
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+        assert response.status == 200
+        return response.read()
