@@ -136,7 +136,10 @@ def test_a_missing_or_truncated_warc_file_is_a_clear_error(crawled, tmp_path):
     path.write_bytes(path.read_bytes()[: cut["warc_offset"] + 100])
     result = cli(archive, "raw", cut["url"])
     assert result.exit_code == 1 and "truncated or corrupt WARC record" in result.stderr
-    assert verify_archive(archive).ok  # the Parquet archive itself is untouched
+    found = verify_archive(archive)  # the Parquet files are sound; the lost file is named
+    assert [(p.check, p.message.split(" referenced")[0]) for p in found.problems][:1] == [
+        ("capture", f"WARC file {files[0]}")]
+    assert {p.check for p in found.problems} == {"capture"}
 
 
 def test_a_full_disk_loses_captures_not_rows_and_the_run_says_so(site, tmp_path):

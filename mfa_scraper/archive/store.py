@@ -18,6 +18,7 @@ from .schema import PARTITION, conform
 ARTICLES = "articles"
 FETCHES = "fetches"
 RUNS = "runs"
+WARC = "warc"  # the WARC captures rows point at (mfa_scraper.captures.WARC_DIR)
 # Files are written under `.tmp/` at the archive root, then renamed into place: no reader ever
 # lists a half-written file (Polars, scanning a directory, would even reject a hidden one).
 TEMP_DIR = ".tmp"
