@@ -72,7 +72,11 @@ def main() -> None:
         print(f"{label:18} {size:>10,} bytes  responses {responses:>5}  revisits {revisits:>5}"
               f"  ({outcomes})")
     print(f"recrawl / first crawl: {rows[1][1] / rows[0][1]:.3f}")
-    for kind, found in sorted({k: v for run in sizes for k, v in run.items()}.items()):
+    merged: dict[str, list[int]] = {}
+    for run in sizes:
+        for kind, found in run.items():
+            merged.setdefault(kind, []).extend(found)
+    for kind, found in sorted(merged.items()):
         print(f"mean compressed record size, {kind:12}: {sum(found) / len(found):7.0f} bytes")
 
 
