@@ -166,9 +166,11 @@ class CaptureWriter:
         if handle is None:
             return
         self._handle = self._name = None
-        handle.flush()
-        os.fsync(handle.fileno())
-        handle.close()
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        finally:
+            handle.close()  # on failure it keeps its .open name: the next open() finishes it
         os.replace(self.directory / (name + OPEN_SUFFIX), self.directory / name)
         self._index.save(name, self._entries)
         self._files.append(name)
