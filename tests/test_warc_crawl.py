@@ -126,6 +126,7 @@ def test_a_missing_or_truncated_warc_file_is_a_clear_error(crawled, tmp_path):
     shutil.copytree(crawled[0], archive)
     rows = Archive(archive).latest().to_pylist()
     files = sorted({row["warc_file"] for row in rows})
+    assert len(files) >= 2  # one to delete, one to truncate (files rotate at 20 kB)
     gone = next(row for row in rows if row["warc_file"] == files[0])
     (archive / "warc" / files[0]).unlink()
     result = cli(archive, "raw", gone["url"])
@@ -223,7 +224,7 @@ PYWB_VENV = PROJECT / ".venv-pywb"  # git-ignored; pywb pins old dependencies of
 def pywb_bin(name: str) -> str:
     """A pywb command from its own virtualenv, created on first use (about 30 s)."""
     marker = PYWB_VENV / f".installed-{PYWB}"
-    if not marker.exists():
+    if not marker.exists() or not (PYWB_VENV / "bin" / name).exists():
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(PYWB_VENV)], check=True,
                        timeout=120)
         subprocess.run([str(PYWB_VENV / "bin" / "python"), "-m", "pip", "install", "-q", PYWB],
