@@ -175,3 +175,23 @@ def test_warc_dates_are_the_clock_in_utc_with_microseconds(tmp_path):
     _, (found,) = write(tmp_path, RUN, [exchange("/a", page(1))], now=lambda: moment)
     assert read_record(tmp_path, found.warc_file, found.warc_offset).date == (
         "2026-11-27T20:45:01.123456Z")
+
+
+def test_a_record_cut_anywhere_is_never_read_as_whole(tmp_path):
+    _, (found,) = write(tmp_path, RUN, [exchange("/a", page(1), gzipped=True)])
+    path = tmp_path / found.warc_file
+    whole = path.read_bytes()
+    request = next(int(line["offset"]) for line in warcio_ok([path])
+                   if line["warc-type"] == "request")
+    intact = gzip.compress(page(1), mtime=0)
+    detected = 0
+    for keep in range(found.warc_offset + 1, request):
+        path.write_bytes(whole[:keep])
+        try:
+            body = read_payload(tmp_path, found.warc_file, found.warc_offset).payload
+        except CaptureError as error:
+            assert "truncated or corrupt WARC record" in str(error)
+            detected += 1
+            continue
+        assert body == intact  # only the record's closing bytes were lost, never payload
+    assert detected >= request - found.warc_offset - 16

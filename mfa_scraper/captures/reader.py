@@ -29,6 +29,12 @@ def _inflate(data: bytes) -> bytes:
         return zlib.decompress(data, wbits=-15)  # raw deflate, as some servers send it
 
 
+_TYPES = ("response", "revisit", "request", "resource", "metadata", "conversion")
+# What warcio raises on a record cut short or garbled (some cuts fail inside its parser).
+_BROKEN = (ArchiveLoadFailed, OSError, ValueError, EOFError, zlib.error, AttributeError,
+           TypeError, IndexError, KeyError)
+
+
 @dataclass(frozen=True)
 class StoredRecord:
     """One record read back: its WARC and HTTP headers and its payload (for a revisit, the
@@ -75,9 +81,15 @@ def read_record(directory: str | Path, warc_file: str, offset: int) -> StoredRec
             # raw_stream: the payload as stored (content_stream() would undo its gzip).
             payload = record.raw_stream.read() if record.rec_type != "revisit" else b""
             found = _stored(record, warc_file, offset, payload)
-    except (ArchiveLoadFailed, OSError, ValueError, EOFError, zlib.error) as error:
+    except _BROKEN as error:
         raise CaptureError(f"truncated or corrupt WARC record in {where}: {error}") from error
-    if found.rec_type == "response" and found.digest and payload_digest(payload) != found.digest:
+    if found.rec_type not in _TYPES or not found.date or not found.uri:
+        raise CaptureError(f"truncated or corrupt WARC record in {where}: no whole WARC "
+                           "header there")
+    if found.rec_type in ("response", "revisit") and not found.digest:
+        # Every record written here has a digest: without one the headers were cut short.
+        raise CaptureError(f"truncated or corrupt WARC record in {where}: no payload digest")
+    if found.rec_type == "response" and payload_digest(payload) != found.digest:
         raise CaptureError(f"truncated or corrupt WARC record in {where}: the payload does "
                            f"not match its digest {found.digest}")
     return found
