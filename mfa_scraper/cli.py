@@ -458,3 +458,9 @@ def compact(fmt, archive):
     if done.recovered:
         click.echo(f"finished {len(done.recovered)} interrupted merges", err=True)
     click.echo(f"compaction {done.compaction_id}: {len(rows)} partitions merged", err=True)
+
+
+from mfa_scraper.cli_raw import raw, reparse  # noqa: E402 - they use the helpers above
+
+main.add_command(raw)
+main.add_command(reparse)

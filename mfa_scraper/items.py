@@ -66,6 +66,23 @@ def to_jsonable(value):
     return value
 
 
+@dataclass(frozen=True)
+class Capture:
+    """Where the raw HTTP exchange behind a row is kept: a WARC record and its payload digest.
+
+    ``warc_file`` is a file name under the archive's ``warc/`` folder, ``warc_offset`` the
+    byte offset of the response (or revisit) record in it, ``payload_digest`` the record's
+    ``WARC-Payload-Digest`` (``sha1:<base32>``).
+    """
+
+    warc_file: str
+    warc_offset: int
+    payload_digest: str | None = None
+
+
+CAPTURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Capture))
+
+
 @dataclass
 class ArticleFetch:
     """A fetched article page: the parsed article plus the HTTP facts of its response."""
@@ -74,6 +91,7 @@ class ArticleFetch:
     status: int
     etag: str | None = None
     last_modified: str | None = None
+    capture: Capture | None = None
 
 
 @dataclass
@@ -86,3 +104,4 @@ class FetchOutcome:
     error: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    capture: Capture | None = None

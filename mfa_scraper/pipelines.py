@@ -9,9 +9,11 @@ from scrapy.exceptions import DropItem
 
 from mfa_scraper import monitor
 from mfa_scraper.access import access_counts, access_line
-from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter
+from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
+from mfa_scraper.captures import WARC_DIR, CaptureWriter, capture_reasons
 from mfa_scraper.health import LISTING_ITEMS_KEY, verdict
 from mfa_scraper.items import ArticleFetch, FetchOutcome
+from mfa_scraper.pages.version import PARSER_VERSION
 from mfa_scraper.validation import problems
 
 PARSER_KEY = "mfa/parser/"  # + "<site>/<cms>": which parser produced each archived article
@@ -42,6 +44,7 @@ class ArchivePipeline:
         self.flush_rows = flush_rows
         self.writer: ArchiveWriter | None = None
         self.thresholds = monitor.Thresholds()
+        self.captures: CaptureWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -61,22 +64,52 @@ class ArchivePipeline:
         spider = self.crawler.spider
         args = getattr(spider, "args", None)
         arguments = {"spider": spider.name, **(args.as_dict() if args else {})}
-        writer = ArchiveWriter(self.archive_dir, arguments=arguments, flush_every=self.flush_rows)
+        writer = ArchiveWriter(self.archive_dir, arguments=arguments, flush_every=self.flush_rows,
+                               parser_version=PARSER_VERSION)
         writer.open()  # ArchiveLocked names the other writer; the crawl stops here
         self.writer = writer
         spider.archive = writer
+        self._open_captures(spider, writer.run_id)
         spider.logger.info("archive %s, run %s", self.archive_dir, writer.run_id)
+
+    def _open_captures(self, spider, run_id: str) -> None:
+        """The WARC writer of this run, opened under the archive lock (it finishes the files
+        a killed run left open), lent to WarcCaptureMiddleware as ``spider.captures``."""
+        settings = self.crawler.settings
+        if not settings.getbool("WARC_ENABLED", True):
+            return
+        info = {"operator": settings.get("MFA_CONTACT"), "http-header-user-agent":
+                settings.get("USER_AGENT"), "robots": "obey" if
+                settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
+        captures = CaptureWriter(f"{self.archive_dir}/{WARC_DIR}", run_id, info=info,
+                                 max_bytes=settings.getint("WARC_MAX_BYTES", 1_000_000_000))
+        self.captures = spider.captures = captures.open()
+
+    def _close_captures(self) -> list[str]:
+        """Finish the WARC file in progress; note the captures; say what makes the run
+        unhealthy."""
+        captures, self.captures = self.captures, None
+        if captures is None:
+            return []
+        captures.close()
+        report = captures.report()
+        self.writer.note("captures", report)
+        return capture_reasons(report)
 
     def spider_closed(self, reason: str):
         """Write the run report with its verdict and release the archive."""
         if self.writer is None:
             return
+        capture_problems = self._close_captures()
         writer, self.writer = self.writer, None
         stats = self.crawler.stats.get_stats()
         writer.note("crawl", {**crawl_counters(stats), "finish_reason": reason})
         writer.note("monitor", monitor.check(stats, self._past_runs(), writer.run_id,
                                              self.thresholds))
-        report = writer.close(verdict(writer.report(), stats, finish_reason=reason))
+        health = verdict(writer.report(), stats, finish_reason=reason)
+        if capture_problems:
+            health = Health(False, (*health.reasons, *capture_problems))
+        report = writer.close(health)
         self.crawler.stats.set_value("mfa/run_id", report.get("run_id"))
         self.crawler.stats.set_value("mfa/health", report.get("health"))
 
@@ -94,7 +127,7 @@ class ArchivePipeline:
         if isinstance(item, FetchOutcome):
             self.writer.log_fetch(item.url, outcome=item.outcome, status=item.status,
                                   error=item.error, etag=item.etag,
-                                  last_modified=item.last_modified)
+                                  last_modified=item.last_modified, capture=item.capture)
             self.crawler.stats.inc_value(f"mfa/outcome/{item.outcome}")
             return item
         raise DropItem(f"not an archive item: {type(item).__name__}")
@@ -104,11 +137,11 @@ class ArchivePipeline:
         reasons = problems(article, allowed_domains=self.crawler.spider.allowed_domains)
         if reasons:
             self.writer.log_fetch(article.url, outcome="unparsed", status=fetch.status,
-                                  error="invalid: " + "; ".join(reasons))
+                                  error="invalid: " + "; ".join(reasons), capture=fetch.capture)
             self.crawler.stats.inc_value("mfa/outcome/unparsed")
             return fetch
         outcome = self.writer.record(article, status=fetch.status, etag=fetch.etag,
-                                     last_modified=fetch.last_modified)
+                                     last_modified=fetch.last_modified, capture=fetch.capture)
         self.crawler.stats.inc_value(f"mfa/outcome/{outcome}")
         self.crawler.stats.inc_value(f"{PARSER_KEY}{article.site}/{article.cms}")
         return fetch

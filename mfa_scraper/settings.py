@@ -40,6 +40,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Per-host back-off on 403 / challenge answers; gives up on a host that keeps refusing.
     "mfa_scraper.hostblock.HostBlockBackoff": 570,
     "mfa_scraper.browser.BrowserRouter": 580,  # off unless MFA_BROWSER_HOSTS names a host
+    # Next to the downloader: sees each exchange as sent, before decompression and retries.
+    "mfa_scraper.warc_capture.WarcCaptureMiddleware": 950,
 }
 # A host answering this many 403 / challenge pages in a row is not asked again this run.
 MFA_BLOCKED_HOST_LIMIT = 5
@@ -60,6 +62,10 @@ ITEM_PIPELINES = {"mfa_scraper.pipelines.ArchivePipeline": 300}
 
 # Write the archive's files on every this many rows, besides at the end of the run.
 ARCHIVE_FLUSH_ROWS = 5000  # rows per file flush; each flush writes one file per table and site
+
+# WARC captures of every HTTP exchange under ARCHIVE_DIR/warc/ (mfa_scraper/captures).
+WARC_ENABLED = True
+WARC_MAX_BYTES = 1_000_000_000  # a WARC file is finished and a new one started past this size
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -33,6 +33,7 @@ from mfa_scraper.archive import scan as scan_module
 from mfa_scraper.items import (
     ARTICLE_FIELDS,
     ATTACHMENT_FIELDS,
+    CAPTURE_FIELDS,
     RELATED_LINK_FIELDS,
     Article,
     Attachment,
@@ -384,7 +385,8 @@ def test_rows_keep_every_field_of_the_article(tmp_path):
 
 def test_the_schema_is_derived_from_items():
     metadata = ["content_hash", "version", "first_seen", "run_id"]
-    assert ARTICLES_SCHEMA.names == ["article_id", *ARTICLE_FIELDS, *metadata]
+    provenance = [*CAPTURE_FIELDS, "parser_version"]
+    assert ARTICLES_SCHEMA.names == ["article_id", *ARTICLE_FIELDS, *metadata, *provenance]
     attachment = ARTICLES_SCHEMA.field("attachments").type.value_type
     related = ARTICLES_SCHEMA.field("related_links").type.value_type
     assert [field.name for field in attachment] == list(ATTACHMENT_FIELDS)

@@ -12,12 +12,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from mfa_scraper.archive import CHALLENGE, FORBIDDEN, Archive
+from mfa_scraper.captures import WARC_DIR
+from mfa_scraper.captures.records import RENDERED_HEADER
+from mfa_scraper.raw import raw_response
 from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.urls import article_id, site_of
 from tests.crawling import FAST, PROJECT, archived, expected_archive, scrapy_crawl
+from tests.warc_tools import warcio_ok
 
 pytestmark = pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK),
                                 reason="needs Debian's chromium (.ci/run installs it)")
@@ -129,6 +134,31 @@ def test_browser_fetches_keep_status_validators_and_blocked_outcomes(scripted):
             and key not in (scripted["refused"], scripted["challenged"])]
     assert {row["outcome"] for row in fine} == {"new"} and {row["status"] for row in fine} == {200}
     assert all(row["etag"] and row["last_modified"] for row in fine)
+
+
+def test_browser_captures_say_they_are_rendered_pages(scripted):
+    """A browser page's WARC record holds the DOM the parser read, marked as rendered; plain
+    exchanges (robots.txt, the conditional probes) stay unmarked; every file is valid WARC."""
+    path = scripted["tmp"] / "archive"
+    warcio_ok(sorted((path / WARC_DIR).glob("*.warc.gz")))
+    archive = Archive(path)
+    url = next(iter(k for k in scripted["truth"]
+                    if k not in (scripted["refused"], scripted["challenged"])))
+    found, body = raw_response(path, url, decode=True)
+    assert found.rendered_by and "not the bytes the server sent" in found.rendered_by
+    assert found.header("Content-Length") is None  # the server's, kept under another name
+    assert found.header("X-Archive-Orig-Content-Length")
+    assert archive.version(url)["title"].encode() in body.replace(b"&amp;", b"&")
+    marked = {}
+    for file in sorted((path / WARC_DIR).glob("*.warc.gz")):
+        with file.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type == "response":
+                    uri = record.rec_headers.get_header("WARC-Target-URI")
+                    marked.setdefault(uri, set()).add(
+                        bool(record.rec_headers.get_header(RENDERED_HEADER)))
+    assert marked[scripted["base"] + "/robots.txt"] == {False}
+    assert True in marked[found.uri]  # besides the plain probes of the second run
 
 
 def test_browser_path_is_polite(scripted):

@@ -19,11 +19,13 @@ from urllib.parse import unquote
 import pytest
 
 from mfa_scraper.archive import Archive
+from mfa_scraper.captures import finished_files
 from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.spiders.jobdir import RUNNING, RUNS
 from mfa_scraper.urls import article_id
 from tests.crawling import FAST, PROJECT, expected_archive, fault_free, listing_urls
+from tests.warc_tools import warcio_ok
 
 ARTICLES = 8  # per listing: 72 articles in all
 CLI = str(Path(sys.executable).with_name("mfa-archive"))
@@ -135,6 +137,13 @@ def test_sigkill_then_resume_refetches_only_what_was_not_flushed(fresh, tmp_path
     assert all(requests[key] == 1 for key in flushed), requests
     check_complete_archive(fresh, archive)
     assert (jobdir / RUNS).exists() and not (jobdir / RUNNING).exists()
+    # The WARC file the killed run was writing was finished by the next run, cut back to
+    # its last whole record; every file is valid.
+    recovered = resumed["captures"]["recovered"]
+    assert [(r["path"].startswith(killed["run_id"]), r["action"]) for r in recovered] == [
+        (True, "finished")]
+    warcio_ok(finished_files(archive.path / "warc"))
+    assert not list((archive.path / "warc").glob("*.open"))
 
 
 def test_a_finished_job_restarted_fetches_no_article(fresh, tmp_path):

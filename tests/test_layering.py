@@ -14,8 +14,9 @@ ALLOWED = {
     "urls": set(),
     "pages": {"mfa_scraper.items", "mfa_scraper.urls"},
     "archive": {"mfa_scraper.items", "mfa_scraper.urls"},
+    "captures": {"mfa_scraper.items"},
 }
-SCRAPY_FREE = ("items", "urls", "pages", "archive")
+SCRAPY_FREE = ("items", "urls", "pages", "archive", "captures")
 
 
 def _modules(layer: str) -> list[Path]:

@@ -159,9 +159,10 @@ def finish(root: Path, merge: Merge) -> None:
 
 
 def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int) -> Merge | None:
-    """The merge of one partition, or None when it has fewer than two files."""
+    """The merge of one partition, or None when it has fewer than two files (and its one file
+    has the current schema: a file older than a column added since is rewritten)."""
     files = sorted(folder.glob("*.parquet"))
-    if len(files) < 2:
+    if not files or (len(files) == 1 and _current(files[0], TABLES[table])):
         return None
     rows = 0
     for path in files:
@@ -175,9 +176,17 @@ def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int)
     return Merge(table, site, [p.name for p in files], output, rows, journal)
 
 
+def _current(path: Path, schema: pa.Schema) -> bool:
+    """Whether the file at ``path`` has exactly the columns of ``schema``."""
+    try:
+        return pq.read_schema(path).names == schema.names
+    except (OSError, pa.ArrowException) as error:
+        raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
+
+
 def plan(root: Path, compaction_id: str) -> list[Merge]:
-    """The merges to do: every partition of every table with two or more files, each file's
-    footer read (ArchiveError naming the first unreadable one)."""
+    """The merges to do: every partition of every table with two or more files or one file of
+    an older schema, each file's footer read (ArchiveError naming the first unreadable one)."""
     merges: list[Merge] = []
     for table in TABLES:
         for folder in sorted((root / table).glob(f"{PARTITION}=*")):

@@ -8,7 +8,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from mfa_scraper.items import ARTICLE_FIELDS, ATTACHMENT_FIELDS, RELATED_LINK_FIELDS, Article
+from mfa_scraper.items import (
+    ARTICLE_FIELDS,
+    ATTACHMENT_FIELDS,
+    CAPTURE_FIELDS,
+    RELATED_LINK_FIELDS,
+    Article,
+)
 
 PARTITION = "site"  # the hive partition column: a directory level, not stored inside the files
 LOCAL_ZONE = "Europe/Vilnius"
@@ -57,11 +63,23 @@ _VERSION_FIELDS = [
     pa.field("run_id", pa.string()),
 ]
 
+# Where the row's raw HTTP exchange is kept (items.Capture), and which parser made the row.
+_CAPTURE_TYPES = {"warc_file": pa.string(), "warc_offset": pa.int64(),
+                  "payload_digest": pa.string()}
+PARSER_VERSION = "parser_version"
+_PROVENANCE_FIELDS = [
+    *_checked(_CAPTURE_TYPES, CAPTURE_FIELDS, "Capture"),
+    pa.field(PARSER_VERSION, pa.string()),
+]
+# Columns added after archives were first written: a file without them reads them as null.
+ADDED_COLUMNS = frozenset(field.name for field in _PROVENANCE_FIELDS)
+
 ARTICLES_SCHEMA = pa.schema(
     [
         pa.field("article_id", pa.string()),
         *_checked(_ARTICLE_TYPES, ARTICLE_FIELDS, "Article"),
         *_VERSION_FIELDS,
+        *_PROVENANCE_FIELDS,
     ]
 )
 FETCHES_SCHEMA = pa.schema(
@@ -78,6 +96,7 @@ FETCHES_SCHEMA = pa.schema(
         pa.field("error", pa.string()),
         pa.field("etag", pa.string()),
         pa.field("last_modified", pa.string()),
+        *_PROVENANCE_FIELDS,
     ]
 )
 
@@ -89,6 +108,19 @@ def file_schema(schema: pa.Schema) -> pa.Schema:
 
 ARTICLES_FILE_SCHEMA = file_schema(ARTICLES_SCHEMA)
 FETCHES_FILE_SCHEMA = file_schema(FETCHES_SCHEMA)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` (read from one file) as exactly ``schema``: columns in its order, its types.
+
+    A column of ``ADDED_COLUMNS`` the file predates comes back null; any other missing column
+    raises KeyError, a type that does not convert raises an Arrow error.
+    """
+    for name in schema.names:
+        if name not in table.column_names and name in ADDED_COLUMNS:
+            table = table.append_column(schema.field(name), pa.nulls(table.num_rows,
+                                                                     schema.field(name).type))
+    return table.select(schema.names).cast(schema)
 
 
 def plain(value: Any) -> Any:
@@ -113,11 +145,13 @@ def require_aware(value: datetime | None, name: str) -> datetime | None:
 def article_row(article: Article, **metadata: Any) -> dict[str, Any]:
     """One row of an ``articles`` file: the article's fields (less ``site``) plus ``metadata``.
 
-    ``metadata`` gives ``article_id``, ``content_hash``, ``version``, ``first_seen``, ``run_id``.
+    ``metadata`` gives ``article_id``, ``content_hash``, ``version``, ``first_seen``, ``run_id``
+    and any of the provenance columns (capture, parser_version), which default to None.
     """
     require_aware(article.created, "created")
     require_aware(article.updated, "updated")
     row = {name: plain(getattr(article, name)) for name in ARTICLE_FIELDS if name != PARTITION}
+    row.update(dict.fromkeys(sorted(ADDED_COLUMNS)))
     row.update(metadata)
     return row
 
@@ -140,6 +174,8 @@ def _fits(value: Any, arrow_type: pa.DataType, name: str) -> bool:
         return isinstance(value, datetime) and require_aware(value, name) is not None
     if pa.types.is_int32(arrow_type):
         return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
+    if pa.types.is_int64(arrow_type):
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
     if pa.types.is_list(arrow_type):
         if not isinstance(value, list | tuple):
             return False

@@ -13,11 +13,12 @@ import pyarrow.parquet as pq
 
 from .errors import ArchiveError, ArchiveWriteError
 from .lock import LOCK_NAME
-from .schema import PARTITION
+from .schema import PARTITION, conform
 
 ARTICLES = "articles"
 FETCHES = "fetches"
 RUNS = "runs"
+WARC = "warc"  # the WARC captures rows point at (mfa_scraper.captures.WARC_DIR)
 # Files are written under `.tmp/` at the archive root, then renamed into place: no reader ever
 # lists a half-written file (Polars, scanning a directory, would even reject a hidden one).
 TEMP_DIR = ".tmp"
@@ -120,9 +121,10 @@ def read_file(
     """
     try:
         with pq.ParquetFile(path, metadata=metadata) as parquet:
-            table = parquet.read(columns=columns, use_threads=False)
+            present = [c for c in columns if c in parquet.schema_arrow.names]
+            table = parquet.read(columns=present, use_threads=False)
             footer = parquet.metadata
-        table = table.select(columns).cast(pa.schema([schema.field(c) for c in columns]))
+        table = conform(table, pa.schema([schema.field(c) for c in columns]))
     except (OSError, KeyError, pa.ArrowException) as error:
         raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
     return (table, footer) if with_metadata else table

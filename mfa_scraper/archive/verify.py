@@ -15,15 +15,15 @@ from .compact import half_done, read_journals
 from .errors import ArchiveError
 from .outcomes import CHANGED, NEW
 from .rows import recomputed_hash
-from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
-from .store import ARTICLES, FETCHES, RUNS, check_archive_dir, parquet_files
+from .schema import ADDED_COLUMNS, ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION, conform
+from .store import ARTICLES, FETCHES, RUNS, WARC, check_archive_dir, parquet_files
 
 PROBLEM_COLUMNS = ("check", "path", "message")
 _SCHEMAS = {ARTICLES: ARTICLES_FILE_SCHEMA, FETCHES: FETCHES_FILE_SCHEMA}
 # Read for the checks (body_html and related_links are not hashed and not needed).
 _ARTICLE_COLUMNS = ["article_id", "url", "language", "cms", "title", "created", "updated",
                     "body_text", "categories", "attachments", "content_hash", "version",
-                    "run_id"]
+                    "run_id", "warc_file"]
 _FETCH_KEY = ("article_id", "version", "content_hash", "run_id")
 
 
@@ -78,6 +78,14 @@ def _schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:
     return "schema differs from the archive's: " + ("; ".join(parts) or "column order")
 
 
+def _without_added(found: pa.Schema, expected: pa.Schema) -> pa.Schema:
+    """``found`` completed with the ``ADDED_COLUMNS`` a file older than them lacks."""
+    for name in expected.names:
+        if name in ADDED_COLUMNS and name not in found.names:
+            found = found.insert(expected.get_field_index(name), expected.field(name))
+    return found
+
+
 class _Checker:
     """Collects rows file by file, then checks them across files."""
 
@@ -102,11 +110,11 @@ class _Checker:
             except (OSError, pa.ArrowException) as error:
                 self.problem("readable", path, f"unreadable Parquet file: {error}")
                 continue
-            mismatch = _schema_problem(data.schema, expected)
+            mismatch = _schema_problem(_without_added(data.schema, expected), expected)
             if mismatch:
                 self.problem("schema", path, mismatch)
             try:
-                data = data.select(expected.names).cast(expected)
+                data = conform(data, expected)
             except (KeyError, pa.ArrowException):
                 continue  # reported above; its rows cannot be checked
             self._keep(table, data, path)
@@ -164,6 +172,18 @@ class _Checker:
                              f"{row['fetched_at'].isoformat()} is there {count} times")
         self.report.fetches = len(self.fetches)
 
+    def check_captures(self) -> None:
+        """Every WARC file a row points at is there (finished, or still being written)."""
+        files: dict[str, str] = {}
+        for row, path in [*self.versions, *self.fetches]:
+            if row.get("warc_file"):
+                files.setdefault(row["warc_file"], path)
+        folder = self.root / WARC
+        for name, path in sorted(files.items()):
+            if not (folder / name).exists() and not (folder / f"{name}.open").exists():
+                self.problem("capture", path, f"WARC file {name} referenced by rows of this "
+                             f"file is missing from {folder}")
+
     def check_runs(self) -> None:
         """Every run report is readable JSON."""
         for path in sorted((self.root / RUNS).glob("*.json")):
@@ -191,7 +211,8 @@ def verify_archive(path: str | Path) -> VerifyReport:
 
     Checks: every Parquet file reads and has the archive's schema; (article_id, version) is
     unique and contiguous from 1; every content_hash recomputes from its row; every version
-    has the new/changed fetch that wrote it; no fetch row is duplicated; run reports read;
+    has the new/changed fetch that wrote it; no fetch row is duplicated; every WARC file a
+    row points at exists; run reports read;
     no compaction was left half done. ArchiveError only if ``path`` is not an archive.
     """
     root = Path(path)
@@ -203,6 +224,7 @@ def verify_archive(path: str | Path) -> VerifyReport:
     checker.read(FETCHES)
     checker.check_versions()
     checker.check_fetches()
+    checker.check_captures()
     checker.check_runs()
     checker.check_compactions()
     return checker.report

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mfa_scraper.items import Article
+from mfa_scraper.items import CAPTURE_FIELDS, Article, Capture
 from mfa_scraper.urls import article_id, site_of
 
 from .buffer import RowBuffer
@@ -24,6 +24,7 @@ from .runs import Health, Run, iso_utc, new_run_id, run_path, write_run
 from .schema import (
     ARTICLES_FILE_SCHEMA,
     FETCHES_FILE_SCHEMA,
+    PARSER_VERSION,
     article_row,
     check_row,
     fetch_row,
@@ -46,6 +47,14 @@ def _check_article(article: Article) -> None:
         raise TypeError(f"record() takes an items.Article, got {type(article).__name__}")
     if article.site != site_of(article.url):
         raise ValueError(f"article site {article.site!r} is not the host of {article.url}")
+
+
+def provenance(capture: Capture | None, parser_version: str | None) -> dict[str, Any]:
+    """The provenance columns of a row: where its capture is kept, which parser made it."""
+    found = dict.fromkeys(CAPTURE_FIELDS)
+    if capture is not None:
+        found.update({name: getattr(capture, name) for name in CAPTURE_FIELDS})
+    return {**found, PARSER_VERSION: parser_version}
 
 
 def decide(known: KnownArticle | None, digest: str) -> tuple[str, int]:
@@ -73,6 +82,7 @@ class ArchiveWriter:
     seconds and on close: one new file per table and site, each written atomically.
     ``now`` is the clock (returning timezone-aware datetimes) for run times and default
     fetch times. ``run_id`` defaults to ``new_run_id()``; ``arguments`` go into the report.
+    ``parser_version`` is recorded on every row (``pages.version.PARSER_VERSION`` in a crawl).
     """
 
     def __init__(
@@ -84,6 +94,7 @@ class ArchiveWriter:
         flush_every: int = 5000,
         flush_seconds: float | None = 600.0,
         now: Clock = utc_now,
+        parser_version: str | None = None,
     ):
         """Configure a writer for the archive at ``path``; nothing is touched until ``open()``."""
         if flush_every < 1:
@@ -94,6 +105,7 @@ class ArchiveWriter:
         self.flush_every = flush_every
         self.flush_seconds = flush_seconds
         self._now = now
+        self.parser_version = parser_version
         self._lock = WriterLock(self.path)
         self._index: ArticleIndex | None = None
         self._buffer: RowBuffer | None = None
@@ -195,6 +207,8 @@ class ArchiveWriter:
         status: int | None = 200,
         etag: str | None = None,
         last_modified: str | None = None,
+        capture: Capture | None = None,
+        parser_version: str | None = None,
     ) -> str:
         """Record a fetched and parsed article; return its outcome: new, changed or unchanged.
 
@@ -203,6 +217,8 @@ class ArchiveWriter:
         (default: now). A fetch row is written in every case. ``etag`` and
         ``last_modified`` are the response's validators, kept for conditional requests.
         A value that does not fit the schema raises ValueError and nothing is recorded.
+        ``capture`` locates the raw exchange (WARC record) on both rows; ``parser_version``
+        overrides the writer's for these rows.
         """
         index = self._require_open()
         _check_article(article)
@@ -214,9 +230,11 @@ class ArchiveWriter:
         outcome, version = decide(index.get(key, with_fetches=False), digest)
         found = {"article_id": key, "content_hash": digest, "version": version}
         validators = {"etag": etag, "last_modified": last_modified}
-        rows = [self._fetch(article.url, when, outcome, status=status, **found, **validators)]
+        origin = provenance(capture, parser_version or self.parser_version)
+        rows = [self._fetch(article.url, when, outcome, status=status, **found, **validators,
+                            **origin)]
         if outcome != UNCHANGED:
-            row = article_row(article, **found, first_seen=when, run_id=self.run_id)
+            row = article_row(article, **found, first_seen=when, run_id=self.run_id, **origin)
             rows.append((ARTICLES, row))
         self._add(article.site, outcome, rows)
         known = KnownArticle(key, version, digest, article.created, when, etag, last_modified)
@@ -234,6 +252,8 @@ class ArchiveWriter:
         fetched_at: datetime | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        capture: Capture | None = None,
+        parser_version: str | None = None,
     ) -> None:
         """Log an article fetch that produced no parsed article.
 
@@ -241,7 +261,8 @@ class ArchiveWriter:
         unparsed; ``error`` says why (an exception, the parser's reason). A not_modified fetch
         creates no version: it logs the version that still stands, refreshes the article's
         last fetch time, and keeps the known validators unless new ones are given (a 304
-        confirms the validators the request sent).
+        confirms the validators the request sent). ``capture`` and ``parser_version`` as
+        for ``record``.
         """
         index = self._require_open()
         if outcome not in LOGGED_OUTCOMES:
@@ -254,7 +275,9 @@ class ArchiveWriter:
             known = replace(known, last_fetched=when, etag=etag, last_modified=last_modified)
             found = {"content_hash": known.content_hash, "version": known.version}
         validators = {"etag": etag, "last_modified": last_modified}
-        row = self._fetch(url, when, outcome, status=status, error=error, **found, **validators)
+        origin = provenance(capture, parser_version or self.parser_version)
+        row = self._fetch(url, when, outcome, status=status, error=error, **found, **validators,
+                          **origin)
         self._add(site_of(url), outcome, [row])
         if known is not None:
             index.put(known)

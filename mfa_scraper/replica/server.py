@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
@@ -334,6 +335,16 @@ def _describe(fault: Fault | None) -> str | None:
     return "+".join(k for k in kinds if k) or None
 
 
+def _compressed(response: Response, accepted: str) -> Response:
+    """An HTML page gzip-encoded when the client accepts it, as real sites serve them;
+    deterministic (no timestamp in the gzip header), so the same page gives the same bytes."""
+    html = response.headers.get("Content-Type", "").startswith("text/html")
+    if response.status != 200 or not html or not response.body or "gzip" not in accepted:
+        return response
+    headers = {**response.headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return response._replace(headers=headers, body=gzip.compress(response.body, mtime=0))
+
+
 class ReplicaHTTPServer(ThreadingHTTPServer):
     """One site of a replica on its own port; big backlog so bursts are never dropped."""
 
@@ -380,6 +391,7 @@ class ReplicaRequestHandler(BaseHTTPRequestHandler):
                                       now=time.time())
             if response.delay:
                 time.sleep(response.delay)  # a slow server: only here, never in handle()
+            response = _compressed(response, self.headers.get("Accept-Encoding") or "")
             self.send_response(response.status)
             for name, value in response.headers.items():
                 self.send_header(name, value)

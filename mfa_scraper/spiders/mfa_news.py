@@ -24,6 +24,7 @@ from mfa_scraper.spiders import jobdir as job
 from mfa_scraper.spiders.pager import HeldPages
 from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
 from mfa_scraper.urls import article_id, site_of
+from mfa_scraper.warc_capture import CAPTURE_KEY
 
 # Article responses the callback handles itself instead of the HttpError middleware.
 ARTICLE_STATUSES = [304, 404, 410]
@@ -384,4 +385,5 @@ def _http_facts(response) -> dict:
         return value.decode("latin-1") if value else None
 
     return {"status": response.status, "etag": header("ETag"),
-            "last_modified": header("Last-Modified")}
+            "last_modified": header("Last-Modified"),
+            "capture": response.meta.get(CAPTURE_KEY)}

@@ -1,0 +1,63 @@
+"""mfa-archive raw and reparse: the raw evidence behind rows, and rows rebuilt from it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mfa_scraper.cli import ARCHIVE_OPTION, library_errors
+
+
+@click.command()
+@click.argument("url")
+@click.option("--version", "number", type=click.IntRange(1), help="Version number N "
+              "(default: the latest).")
+@click.option("--decode", is_flag=True, help="Remove the Content-Encoding (gzip, br, ...): "
+              "the document rather than the bytes sent.")
+@ARCHIVE_OPTION
+def raw(url, number, decode, archive):
+    """Write the original response body behind a version to stdout, byte for byte.
+
+    The body is the HTTP payload exactly as the server sent it, from the WARC capture of
+    the fetch that first saw the version (still gzip-encoded if the server encoded it;
+    --decode removes that).
+
+    Example: mfa-archive raw https://www.urm.lt/en/news/928/some-story:1234 --version 2 > v2.html
+    """
+    from mfa_scraper.raw import raw_response
+
+    with library_errors():
+        found, body = raw_response(archive, url, number, decode=decode)
+    if found.rendered_by:
+        click.echo(f"note: fetched through a browser: {found.rendered_by}", err=True)
+    coding = found.header("Content-Encoding")
+    if coding and not decode:
+        click.echo(f"note: the body is {coding}-encoded, as the server sent it; "
+                   "--decode gives the document", err=True)
+    sys.stdout.buffer.write(body)
+    sys.stdout.buffer.flush()
+
+
+@click.command()
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="New archive directory (default: ARCHIVE.reparsed-<id> beside it).")
+@click.option("--replace", is_flag=True, help="Then swap it in for the archive, only if "
+              "verify passes (the old one is kept as ARCHIVE.before-<id>).")
+@ARCHIVE_OPTION
+def reparse(out, replace, archive):
+    """Rebuild articles and fetches from the WARC captures with the current parsers.
+
+    Writes a new archive (never the old one in place) whose rows record parser_version;
+    rows without a capture are carried over as they were. With --replace the new archive
+    takes the old one's place once `verify` finds no problem.
+
+    Example: mfa-archive reparse --archive output --out output-reparsed
+    """
+    from mfa_scraper.reparse import reparse_archive
+
+    with library_errors():
+        done = reparse_archive(archive, out, replace=replace)
+    for line in done.lines():
+        click.echo(line, err=True)

@@ -1,0 +1,284 @@
+"""WARC captures of a real crawl of the replica: files, rows linked to them, raw, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from mfa_scraper.archive import Archive, verify_archive
+from mfa_scraper.captures import finished_files, read_record
+from mfa_scraper.cli import main
+from mfa_scraper.pages import parse_article
+from mfa_scraper.pages.version import PARSER_VERSION
+from mfa_scraper.reparse import reparse_archive
+from mfa_scraper.replica.fixture import running_replica
+from tests.crawling import FAST, PROJECT, listing_urls
+from tests.warc_tools import warcio_ok
+
+SMALL_FILES = {"WARC_MAX_BYTES": "20000"}  # several files per run: rotation is exercised
+
+
+def crawl(archive: Path, replica, *, limit: int | None = None, **settings: str):
+    """``scrapy crawl mfa_news -a revisit=all`` of the replica; ``limit`` caps the size of
+    every file the process writes (RLIMIT_FSIZE: the kernel's own "disk full" for it)."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "mfa_news", "-a",
+           "start_urls=" + ",".join(listing_urls(replica.urls, replica.dataset)),
+           "-a", "revisit=all"]
+    for name, value in {**FAST, **settings, "ARCHIVE_DIR": str(archive)}.items():
+        cmd += ["-s", f"{name}={value}"]
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=120,
+                          preexec_fn=cap if limit else None,
+                          env={**os.environ, "MFA_CONTACT": "tests@example.org"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(sorted((archive / "runs").glob("*.json"))[-1].read_text())
+
+
+@pytest.fixture(scope="module")
+def site():
+    with running_replica(articles=4, seed=5, revision=1) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def crawled(site, tmp_path_factory):
+    """An archive crawled twice from the unchanged replica: (path, first, second report)."""
+    archive = tmp_path_factory.mktemp("warc") / "archive"
+    first = crawl(archive, site, **SMALL_FILES)
+    second = crawl(archive, site, **SMALL_FILES)
+    return archive, first, second
+
+
+def served(url: str, *, gzip: bool) -> bytes:
+    """The body the replica serves for ``url`` (gzip-encoded when asked for, as to Scrapy)."""
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+        return response.read()
+
+
+def cli(archive: Path, *args: str):
+    return CliRunner().invoke(main, [*args, "--archive", str(archive)], prog_name="mfa-archive")
+
+
+def test_every_exchange_is_in_valid_rotated_warc_files(crawled):
+    archive, first, second = crawled
+    files = finished_files(archive / "warc")
+    assert not list((archive / "warc").glob("*.open"))
+    index = warcio_ok(files)
+    assert len(first["captures"]["files"]) > 1  # rotated at WARC_MAX_BYTES
+    assert first["captures"]["failures"] == 0 and second["captures"]["failures"] == 0
+    uris = {line.get("warc-target-uri", "") for line in index}
+    assert any(uri.endswith("/robots.txt") for uri in uris)
+    kinds = [line["warc-type"] for line in index]
+    assert kinds.count("request") == kinds.count("response") + kinds.count("revisit")
+    # The unchanged recrawl: 304s for articles, revisits for the listings and robots.txt.
+    assert second["captures"]["revisits"] >= second["totals"]["listing_pages"] > 0
+    assert first["health"]["verdict"] == second["health"]["verdict"] == "healthy"
+
+
+def test_every_row_points_at_its_capture(crawled):
+    archive, _, _ = crawled
+    warc = archive / "warc"
+    for table in ("fetches", "articles"):
+        rows = pq.read_table(archive / table).to_pylist()
+        assert rows and all(row["parser_version"] == PARSER_VERSION for row in rows)
+        for row in rows:
+            record = read_record(warc, row["warc_file"], row["warc_offset"])
+            assert record.uri == row["url"] and record.digest == row["payload_digest"]
+            assert record.rec_type in ("response", "revisit")
+            if table == "fetches":
+                assert record.status == row["status"]
+    assert verify_archive(archive).ok
+
+
+def test_raw_writes_the_bytes_the_replica_served(crawled):
+    archive, _, _ = crawled
+    latest = Archive(archive).latest().to_pylist()
+    url = latest[0]["url"]
+    result = cli(archive, "raw", url)
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == served(url, gzip=True)  # byte for byte, gzip and all
+    assert "gzip-encoded, as the server sent it" in result.stderr
+    decoded = cli(archive, "raw", url, "--decode", "--version", "1")
+    assert decoded.stdout_bytes == served(url, gzip=False)
+    missing = cli(archive, "raw", url, "--version", "2")
+    assert missing.exit_code == 1 and "has no version 2" in missing.stderr
+
+
+def test_a_missing_or_truncated_warc_file_is_a_clear_error(crawled, tmp_path):
+    archive = tmp_path / "copy"
+    shutil.copytree(crawled[0], archive)
+    rows = Archive(archive).latest().to_pylist()
+    files = sorted({row["warc_file"] for row in rows})
+    assert len(files) >= 2  # one to delete, one to truncate (files rotate at 20 kB)
+    gone = next(row for row in rows if row["warc_file"] == files[0])
+    (archive / "warc" / files[0]).unlink()
+    result = cli(archive, "raw", gone["url"])
+    assert result.exit_code == 1
+    assert f"WARC file {files[0]} is missing" in result.stderr
+    cut = next(row for row in rows if row["warc_file"] == files[-1])
+    path = archive / "warc" / files[-1]
+    path.write_bytes(path.read_bytes()[: cut["warc_offset"] + 100])
+    result = cli(archive, "raw", cut["url"])
+    assert result.exit_code == 1 and "truncated or corrupt WARC record" in result.stderr
+    found = verify_archive(archive)  # the Parquet files are sound; the lost file is named
+    assert [(p.check, p.message.split(" referenced")[0]) for p in found.problems][:1] == [
+        ("capture", f"WARC file {files[0]}")]
+    assert {p.check for p in found.problems} == {"capture"}
+
+
+def test_a_full_disk_loses_captures_not_rows_and_the_run_says_so(site, tmp_path):
+    archive = tmp_path / "archive"
+    report = crawl(archive, site, limit=60_000)
+    captures = report["captures"]
+    assert captures["failures"] > 0 and "File too large" in captures["errors"][0]
+    assert report["status"] == "finished" and report["health"]["verdict"] == "unhealthy"
+    assert any("could not be written to WARC files" in r for r in report["health"]["reasons"])
+    assert verify_archive(archive).ok
+    warcio_ok(finished_files(archive / "warc"))
+    rows = pq.read_table(archive / "fetches").to_pylist()
+    assert len(rows) == sum(report["totals"]["fetches"].values())
+    lost = [row for row in rows if row["warc_file"] is None]
+    assert lost and len(lost) < len(rows)
+
+
+SHARE = "Share this article on Facebook"
+
+
+def old_parse(url, body, *, encoding=None):
+    """A deliberately older parser: it kept the share widget's text at the end of the body."""
+    article = parse_article(url, body, encoding=encoding)
+    article.body_text += "\n\n" + SHARE
+    return article
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "writer.lock"}
+
+
+def by_id(archive: Path) -> dict[str, dict]:
+    return {row["article_id"]: row for row in Archive(archive).latest().to_pylist()}
+
+
+def test_reparse_fixes_the_rows_of_an_older_parser_and_leaves_the_old_archive(crawled, tmp_path):
+    truth = by_id(crawled[0])
+    old = tmp_path / "old"
+    reparse_archive(crawled[0], old, parse=old_parse, parser_version="pages-old")
+    assert all(row["body_text"].endswith(SHARE) and row["parser_version"] == "pages-old"
+               for row in by_id(old).values())
+    before = snapshot(old)
+    new = tmp_path / "new"
+    result = cli(old, "reparse", "--out", str(new))
+    assert result.exit_code == 0, result.output
+    assert f"{len(truth)} articles parse differently now" in result.stderr
+    assert snapshot(old) == before  # the old archive stays exactly as it was
+    fixed = by_id(new)
+    assert {key: row["content_hash"] for key, row in fixed.items()} == {
+        key: row["content_hash"] for key, row in truth.items()}
+    for table in ("articles", "fetches"):
+        rows = pq.read_table(new / table).to_pylist()
+        assert {row["parser_version"] for row in rows} == {PARSER_VERSION}
+        assert len(rows) == pq.read_table(old / table).num_rows
+        assert all(row["warc_file"] for row in rows)
+    assert [r["run_id"] for r in Archive(new).runs()] == [r["run_id"] for r in Archive(old).runs()]
+    assert verify_archive(new).ok
+    some = next(iter(finished_files(old / "warc")))
+    assert (new / "warc" / some.name).stat().st_ino == some.stat().st_ino  # linked, not copied
+    assert cli(old, "reparse", "--out", str(new)).exit_code == 1  # never into a full directory
+
+
+def test_reparse_replace_swaps_only_a_verified_archive(crawled, tmp_path):
+    live = tmp_path / "live"
+    reparse_archive(crawled[0], live, parse=old_parse, parser_version="pages-old")
+    before = snapshot(live)
+    result = cli(live, "reparse", "--replace")
+    assert result.exit_code == 0, result.output
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("live.before-")]
+    assert len(kept) == 1 and snapshot(kept[0]) == before
+    assert not any(p.name.startswith("live.reparsed-") for p in tmp_path.iterdir())
+    assert all(not row["body_text"].endswith(SHARE) for row in by_id(live).values())
+    assert verify_archive(live).ok
+
+
+PYWB = "pywb==2.10.0"
+PYWB_VENV = PROJECT / ".venv-pywb"  # git-ignored; pywb pins old dependencies of its own
+
+
+def pywb_bin(name: str) -> str:
+    """A pywb command from its own virtualenv, created on first use (about 30 s)."""
+    marker = PYWB_VENV / f".installed-{PYWB}"
+    if not marker.exists() or not (PYWB_VENV / "bin" / name).exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(PYWB_VENV)], check=True,
+                       timeout=120)
+        subprocess.run([str(PYWB_VENV / "bin" / "python"), "-m", "pip", "install", "-q", PYWB],
+                       check=True, timeout=600)
+        marker.touch()
+    return str(PYWB_VENV / "bin" / name)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_pywb_replays_an_archived_article_with_the_bytes_the_replica_served(crawled, tmp_path):
+    archive, first, _ = crawled
+    row = by_id(archive)[sorted(by_id(archive))[0]]
+    files = [str(p) for p in finished_files(archive / "warc") if p.name.startswith(
+        first["run_id"])]
+    subprocess.run([pywb_bin("wb-manager"), "init", "mfa"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=120)
+    subprocess.run([pywb_bin("wb-manager"), "add", "mfa", *files], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=120)
+    port = free_port()
+    server = subprocess.Popen([pywb_bin("wayback"), "-b", "127.0.0.1", "-p", str(port)],
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/")
+        when = read_record(archive / "warc", row["warc_file"], row["warc_offset"]).date
+        stamp = "".join(ch for ch in when if ch.isdigit())[:14]
+        replay = f"{base}/mfa/{stamp}id_/{row['url']}"
+        assert replayed(replay, gzip=True) == served(row["url"], gzip=True)  # as sent
+        assert replayed(replay, gzip=False) == served(row["url"], gzip=False)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def replayed(url: str, *, gzip: bool) -> bytes:
+    """What pywb answers; it sends the stored gzip bytes only to a client that accepts gzip."""
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+        assert response.status == 200
+        return response.read()
