@@ -79,9 +79,10 @@ def interrupted_then_resumed(replica, tmp_path: Path, sig: int):
                                  stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
-            while not list(archive.glob("fetches/site=*/*.parquet")):
+            # Versions are flushed after their fetches: wait for a versions file.
+            while not list(archive.glob("articles/site=*/*.parquet")):
                 assert first.poll() is None, (tmp_path / "first.log").read_text()[-3000:]
-                assert time.monotonic() < deadline, "no fetch flushed within 60 s"
+                assert time.monotonic() < deadline, "no version flushed within 60 s"
                 time.sleep(0.05)
             os.kill(first.pid, sig)
             first.wait(60)
