@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cached_property
-from urllib.parse import urlsplit
+from functools import cached_property, partial
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from parsel import Selector
 
 from mfa_scraper.items import Article, Attachment, RelatedLink
 from mfa_scraper.pages import blocks, dates
+from mfa_scraper.pages.index import PageIndex
 from mfa_scraper.pages.language import language_from_html, language_from_url
 from mfa_scraper.pages.model import ParseError
 from mfa_scraper.pages.text import (
@@ -19,7 +20,6 @@ from mfa_scraper.pages.text import (
     blocks_of,
     clean,
     is_image_file_name,
-    same_text,
     tag_of,
 )
 from mfa_scraper.urls import site_of
@@ -44,6 +44,12 @@ TAG_CONTAINERS_AFTER = (
     "following::*[contains(@class,'tag') or contains(@class,'theme') or "
     "contains(@class,'categor') or contains(@class,'temos') or contains(@id,'tag')]"
 )
+_TAG_CONTAINERS_AFTER = etree.XPath(TAG_CONTAINERS_AFTER)
+# Compiled once: lxml compiles a string XPath on every call.
+_JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
+_TITLE_TEXT = etree.XPath("//title/text()")
+_TIME_DATETIME = etree.XPath("//time/@datetime")
+_ALL_TEXT = etree.XPath("//text()")
 MAX_DATE_LINE = 200  # characters; a longer element is a paragraph that mentions a date
 JSON_LD_TYPES = ("NewsArticle", "Article", "BlogPosting", "Report", "WebPage")
 
@@ -66,9 +72,14 @@ class ArticlePage:
 
     # -- helpers -------------------------------------------------------------------------
 
+    @cached_property
+    def index(self) -> PageIndex:
+        """Every element by tag, class and id, read once; CSS selectors answered from it."""
+        return PageIndex(self.root)
+
     def _first(self, selectors: tuple[str, ...]):
         for css in selectors:
-            element = blocks.first_content(node.root for node in self.sel.css(css))
+            element = blocks.first_content(self.index.select(css), self.index.in_chrome)
             if element is not None:
                 return element
         return None
@@ -90,7 +101,7 @@ class ArticlePage:
 
     @cached_property
     def _json_ld(self) -> dict:
-        for raw in self.sel.xpath("//script[@type='application/ld+json']/text()").getall():
+        for raw in _JSON_LD(self.root):
             try:
                 data = json.loads(raw)
             except ValueError:
@@ -113,7 +124,7 @@ class ArticlePage:
         if self.title_element is not None:
             return clean(self.title_element.text_content())
         candidates = (self._meta(("og:title", "twitter:title")),
-                      self._json_ld.get("headline"), self.sel.xpath("//title/text()").get())
+                      self._json_ld.get("headline"), next(iter(_TITLE_TEXT(self.root)), None))
         for candidate in candidates:
             title = blocks.strip_site_suffix(clean(candidate)) if isinstance(candidate, str) else ""
             if title and not blocks.is_site_name(title):
@@ -126,27 +137,27 @@ class ArticlePage:
 
     @cached_property
     def language(self) -> str | None:
-        return language_from_url(self.url) or language_from_html(
-            self.sel.xpath("/html/@lang").get())
+        lang = self.root.get("lang") if tag_of(self.root) == "html" else None
+        return language_from_url(self.url) or language_from_html(lang)
 
     @cached_property
     def date_line(self) -> str | None:
         """Text of the article's own date line: the labelled line nearest after the title."""
         for css in self.DATE_LINE_SELECTORS:
-            for node in self.sel.css(css):
-                text = clean(node.root.text_content())
-                if dates.has_date_label(text) and not blocks.in_chrome(node.root):
+            for element in self.index.select(css):
+                text = clean(element.text_content())
+                if dates.has_date_label(text) and not self.index.in_chrome(element):
                     return text
         return self._labelled_line_after_title()
 
     def _labelled_line_after_title(self) -> str | None:
         if not dates.LABEL_SCAN_RE.search(self.root.text_content().lower()):
             return None  # no date label anywhere: skip the walk over every text node
-        lines = [line for line in self._labelled_lines() if not blocks.in_chrome(line)]
+        lines = [line for line in self._labelled_lines() if not self.index.in_chrome(line)]
         if not lines:
             return None
         if self.title_element is not None:
-            order = {element: i for i, element in enumerate(self.root.iter())}
+            order = self.index.position
             start = order.get(self.title_element, -1)
             after = [line for line in lines if order.get(line, -1) > start]
             lines = after or lines
@@ -155,7 +166,7 @@ class ArticlePage:
     def _labelled_lines(self) -> list:
         """Smallest elements (in document order) whose text is a labelled date line."""
         found = []
-        for text in self.root.xpath("//text()"):
+        for text in _ALL_TEXT(self.root):
             if not dates.ANY_LABEL_RE.search(text):
                 continue
             element = text.getparent()
@@ -190,14 +201,15 @@ class ArticlePage:
     def _markup_date(self, meta_names, json_key: str, *, first_time: bool):
         raw = self._meta(meta_names) or self._json_ld.get(json_key)
         if not raw and first_time:
-            raw = self.sel.xpath("//time/@datetime").get()
+            raw = next(iter(_TIME_DATETIME(self.root)), None)
         return dates.from_iso(raw) if isinstance(raw, str) and raw.strip() else None
 
     @cached_property
     def body_element(self):
         """The element holding the article text: site selectors, then text density."""
         found = self._first(self.BODY_SELECTORS)
-        return found if found is not None else blocks.densest_container(self.root)
+        return found if found is not None else blocks.densest_container(
+            self.root, self.index.in_chrome)
 
     @cached_property
     def body_blocks(self) -> list[str]:
@@ -212,9 +224,14 @@ class ArticlePage:
             kept.append(block)
         return kept
 
+    @cached_property
+    def _title_key(self) -> str:
+        return clean(self.title).casefold()
+
     def _is_noise(self, block: str) -> bool:
+        key = clean(block).casefold()
         return (
-            same_text(block, self.title)
+            key == self._title_key  # same_text(block, self.title)
             or is_image_file_name(block)
             or block.casefold() in BOILERPLATE_LINES
             or (len(block) < MAX_DATE_LINE and dates.has_date_label(block))
@@ -233,7 +250,11 @@ class ArticlePage:
         etree.strip_elements(element, *UNSAFE_HTML_TAGS, etree.Comment, with_tail=False)
         for widget in [e for e in element.iter(etree.Element) if _is_share(e)]:
             widget.drop_tree()
-        element.make_links_absolute(self.url, resolve_base_href=False, handle_failures="ignore")
+        if any(base.get("href") is not None for base in element.iter("base")):
+            element.make_links_absolute(self.url, resolve_base_href=False,
+                                        handle_failures="ignore")
+        else:  # the same, without the XPath search for <base href> that rewrite_links makes
+            element.rewrite_links(partial(_join, self.url), resolve_base_href=False)
         inner = (element.text or "") + "".join(
             etree.tostring(child, encoding="unicode", method="html") for child in element)
         return inner.strip()
@@ -258,7 +279,7 @@ class ArticlePage:
         found = self._first(self.RELATED_SELECTORS)
         if found is not None:
             return found
-        for element in self.root.iter(etree.Element):
+        for element in self.index.elements:
             own = clean(element.text)  # the heading's own words, not its links
             if own and len(own) < 60 and blocks.is_related_label(own):
                 return element.getparent()
@@ -289,13 +310,13 @@ class ArticlePage:
     def categories(self) -> list[str]:
         """The article's own theme tags: a tag list after the title, outside related news."""
         for css in self.TAG_SELECTORS:
-            for node in self.sel.css(css):
-                tags = self._tags_in(node.root)
+            for element in self.index.select(css):
+                tags = self._tags_in(element)
                 if tags:
                     return tags
         if self.title_element is None:
             return []
-        for element in self.title_element.xpath(TAG_CONTAINERS_AFTER):
+        for element in _TAG_CONTAINERS_AFTER(self.title_element):
             if blocks.is_tag_container(element):
                 tags = self._tags_in(element)
                 if tags:
@@ -329,6 +350,14 @@ class ArticlePage:
             body_text=self.body_text, body_html=self.body_html, categories=self.categories,
             attachments=self.attachments, related_links=self.related_links,
         )
+
+
+def _join(base_url: str, href: str) -> str:
+    """``make_links_absolute(handle_failures="ignore")``'s join: bad links stay as written."""
+    try:
+        return urljoin(base_url, href)
+    except ValueError:
+        return href
 
 
 def _is_document(url: str) -> bool:
