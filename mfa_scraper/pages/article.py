@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cached_property, partial
 from urllib.parse import urljoin, urlsplit
 
@@ -44,12 +45,14 @@ TAG_CONTAINERS_AFTER = (
     "following::*[contains(@class,'tag') or contains(@class,'theme') or "
     "contains(@class,'categor') or contains(@class,'temos') or contains(@id,'tag')]"
 )
-_TAG_CONTAINERS_AFTER = etree.XPath(TAG_CONTAINERS_AFTER)
+# TAG_CONTAINERS_AFTER's tests, applied to the index's classed elements after the title.
+_TAG_CONTAINER_CLASS_RE = re.compile("tag|theme|categor|temos")
 # Compiled once: lxml compiles a string XPath on every call.
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
 _TITLE_TEXT = etree.XPath("//title/text()")
 _TIME_DATETIME = etree.XPath("//time/@datetime")
 _ALL_TEXT = etree.XPath("//text()")
+_SHARE_RE = re.compile("share|social|addthis")
 MAX_DATE_LINE = 200  # characters; a longer element is a paragraph that mentions a date
 JSON_LD_TYPES = ("NewsArticle", "Article", "BlogPosting", "Report", "WebPage")
 
@@ -316,7 +319,10 @@ class ArticlePage:
                     return tags
         if self.title_element is None:
             return []
-        for element in _TAG_CONTAINERS_AFTER(self.title_element):
+        for element in self.index.marked_after(self.title_element):
+            if not (_TAG_CONTAINER_CLASS_RE.search(element.get("class") or "")
+                    or "tag" in (element.get("id") or "")):
+                continue
             if blocks.is_tag_container(element):
                 tags = self._tags_in(element)
                 if tags:
@@ -366,4 +372,4 @@ def _is_document(url: str) -> bool:
 
 def _is_share(element) -> bool:
     markers = f"{element.get('class', '')} {element.get('id', '')}".lower()
-    return any(word in markers for word in ("share", "social", "addthis"))
+    return markers != " " and _SHARE_RE.search(markers) is not None

@@ -21,7 +21,6 @@ from mfa_scraper.pages.blocks import (
     CHROME_TAGS,
     CONTENT_TAGS,
     SECTION_EDGES,
-    starts_token,
 )
 from mfa_scraper.pages.text import marker_text, tag_of
 
@@ -35,6 +34,10 @@ _ATTRIBUTE = re.compile(
     r"""\[\s*(?P<name>[\w-]+)\s*(?:(?P<op>[*^$~]?=)\s*(?P<value>"[^"]*"|'[^']*'|[\w-]+)\s*)?\]$"""
 )
 _COMBINATORS = re.compile(r"\s*>\s*|\s+")
+# blocks.in_chrome's word tests as single regexes: a class word, or a token's prefix.
+_CHROME_MARKER_RE = re.compile("|".join(map(re.escape, CHROME_MARKERS)))
+_CHROME_PREFIX_RE = re.compile(
+    r"(?:^|\s)(?:" + "|".join(map(re.escape, CHROME_PREFIXES)) + r")(?=$|\s|[_-])")
 _NESTED_CHROME_TAGS = CHROME_TAGS - SECTION_EDGES  # nav, aside: chrome even inside <article>
 
 
@@ -184,6 +187,13 @@ class PageIndex:
         found = [e for e in self._candidates(last, chain) if last.matches(e)]
         return [e for e in found if _chain_matches(e, joint, ancestors)] if ancestors else found
 
+    def marked_after(self, element) -> list:
+        """Elements with a class or id after ``element`` and its descendants (XPath
+        ``following::*``), in document order."""
+        position = self.position
+        end = max(position.get(e, -1) for e in element.iter())
+        return [e for e in self.marked if position[e] > end]
+
     # -- chrome ------------------------------------------------------------------------------
 
     def in_chrome(self, element) -> bool:
@@ -211,9 +221,11 @@ class PageIndex:
         chrome, inside, outer_above = parent_state
         tag = tag_of(parent)
         markers = marker_text(parent)
-        marked = any(word in markers for word in CHROME_MARKERS)
-        outer = marked or tag in CHROME_TAGS or any(
-            starts_token(markers, word) for word in CHROME_PREFIXES)
+        if markers == " ":  # no class, no id: most elements
+            marked, outer = False, tag in CHROME_TAGS
+        else:
+            marked = _CHROME_MARKER_RE.search(markers) is not None
+            outer = marked or tag in CHROME_TAGS or _CHROME_PREFIX_RE.search(markers) is not None
         if tag in CONTENT_TAGS:
             return outer or outer_above, True, outer or outer_above
         if inside:

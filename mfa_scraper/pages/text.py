@@ -40,6 +40,7 @@ BOILERPLATE_MARKERS = (
     "themes",
     "news_date",
 )
+_BOILERPLATE_RE = re.compile("|".join(map(re.escape, BOILERPLATE_MARKERS)))
 IMAGE_FILE_RE = re.compile(r"^[^\s/\\]+\.(?:jpe?g|png|gif|webp|bmp|tiff?|svg)$", re.IGNORECASE)
 
 
@@ -72,7 +73,7 @@ def marker_text(element) -> str:
 def is_boilerplate(element) -> bool:
     """Whether an element inside an article container is a widget, not article text."""
     markers = marker_text(element)
-    return any(word in markers for word in BOILERPLATE_MARKERS)
+    return markers != " " and _BOILERPLATE_RE.search(markers) is not None
 
 
 class _BlockCollector:
