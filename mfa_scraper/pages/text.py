@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import urljoin
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -131,6 +132,35 @@ def absolute(base_url: str, href: str | None) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
         return None
+    return join_url(base_url, href)
+
+
+# Links whose urljoin() result is known without it (urljoin re-parses the base URL each
+# time: ~5 us a link, the largest cost of a listing page). Anything else goes to urljoin.
+# An absolute http(s) URL that urlsplit/urlunsplit give back unchanged: lower-case scheme,
+# a plain host, no ';' params, no empty '?' or '#', no whitespace.
+_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.:@_~%+-]+(?:/[^\s?#;]*)?(?:\?[^\s#]+)?(?:#\S+)?\Z")
+# A root-relative path urljoin leaves as it is: no '//' inside, no '.' or '..' segments.
+_PLAIN_ROOTED = re.compile(
+    r"/(?!/)(?:(?!\.\.?(?:/|[?#]|\Z))[^\s?#;/]+/?)*(?:\?[^\s#]+)?(?:#\S+)?\Z")
+
+
+@lru_cache(maxsize=64)
+def _origin(base_url: str) -> str | None:
+    """``scheme://netloc`` of an http(s) base URL as urljoin uses it, else ``None``."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and (
+        parts.netloc) else None
+
+
+def join_url(base_url: str, href: str) -> str:
+    """``urljoin(base_url, href)``, without re-parsing the base for plain links."""
+    if _PLAIN_ABSOLUTE.match(href):
+        return href
+    if href[:1] == "/" and _PLAIN_ROOTED.match(href):
+        origin = _origin(base_url)
+        if origin is not None:
+            return origin + href
     return urljoin(base_url, href)
 
 
