@@ -19,6 +19,7 @@ CHROME_MARKERS = ("sidebar", "side_bar", "menu", "events", "renginiai", "ministe
 CHROME_PREFIXES = ("header", "footer")
 RELATED_LABELS = ("related news", "susijusios naujienos", "похожие новости", "связанные новости",
                   "related articles", "see also", "related")
+_RELATED_STARTS = ("related", "susijusios", "похожие", "связанные", "see also")
 ALL_NEWS_LABELS = ("all news", "visos naujienos", "все новости", "всі новини", "archive",
                    "archyvas", "архив")
 # Site names as <title>s show them: the ministry, or "Embassy of the Republic of Lithuania
@@ -85,7 +86,10 @@ def strip_site_suffix(title: str) -> str:
 
 def is_related_label(text: str) -> bool:
     """Whether a short text is the heading of a related-news block."""
-    text = clean(text).casefold().rstrip(":»› ")
+    text = clean(text)
+    if not text[:24].casefold().startswith(_RELATED_STARTS):
+        return False  # the common case, cheaply: called on every paragraph of a body
+    text = text.casefold().rstrip(":»› ")
     return any(text == label or text.startswith(label + " ") for label in RELATED_LABELS[:4]) or (
         text in RELATED_LABELS)
 
