@@ -150,7 +150,8 @@ class PageIndex:
             element = value.getparent()
             marked[element] = None
             if value.attrname == "class":
-                for token in dict.fromkeys(_TOKENS(value)):
+                tokens = _TOKENS(value)
+                for token in tokens if len(tokens) < 2 else dict.fromkeys(tokens):
                     self.by_class.setdefault(token, []).append(element)
             else:
                 self.by_id.setdefault(str(value), []).append(element)

@@ -105,16 +105,18 @@ class _BlockCollector:
                 self.blocks.append(row)
         elif tag in BLOCK_TAGS:
             self.flush()
-            self.inner(element)
+            self.inner(element, tag)
             self.flush()
         else:
-            self.inner(element)
-        if element.tail:
-            self.buffer.append(element.tail)
+            self.inner(element, tag)
+        tail = element.tail
+        if tail:
+            self.buffer.append(tail)
 
-    def inner(self, element) -> None:
-        if element.text and tag_of(element):
-            self.buffer.append(element.text)
+    def inner(self, element, tag: str | None = None) -> None:
+        text = element.text
+        if text and (tag or tag_of(element)):
+            self.buffer.append(text)
         for child in element:
             self.walk(child)
 
