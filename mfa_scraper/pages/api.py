@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml import etree
 from parsel import Selector
 
 from mfa_scraper.items import Article
-from mfa_scraper.pages.blocked import BLOCK_SCAN_RE, blocked_reason
+from mfa_scraper.pages.blocked import (
+    BLOCK_PHRASES,
+    BLOCK_SCAN_RE,
+    MAX_BLOCK_PAGE_TEXT,
+    blocked_reason,
+)
 from mfa_scraper.pages.current import CurrentArticle, CurrentListing
 from mfa_scraper.pages.dates import CREATED_LABELS, LABEL_SCAN_RE, UPDATED_LABELS, local
 from mfa_scraper.pages.decode import decode_body
@@ -31,6 +37,33 @@ LEGACY_DATE_LINE = re.compile(
 )
 # Binary formats that servers sometimes send with an HTML content type.
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+
+
+def _trie_pattern(words) -> str:
+    """One regex for many literals, branching a character at a time (``a(?:ccess|re)``):
+    ~2x faster than substring tests or a flat alternation over a page's text."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return _branches(trie)
+
+
+def _branches(node: dict) -> str:
+    if list(node) == [""]:
+        return ""
+    alternatives = [re.escape(char) + _branches(child) for char, child in node.items() if char]
+    ends = "" in node  # a shorter word ends here: the longer ones are optional
+    if len(alternatives) == 1 and not ends:
+        return alternatives[0]
+    return "(?:" + "|".join(alternatives) + ")" + ("?" if ends else "")
+
+
+# Block phrases without their spaces, for text whose spacing is not known.
+_SOLID_PHRASES_RE = re.compile(_trie_pattern("".join(p.split()) for p in BLOCK_PHRASES))
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
 ARTICLE_PARSERS = {"legacy": LegacyArticle, "current": CurrentArticle}
 LISTING_PARSERS = {"legacy": LegacyListing, "current": CurrentListing}
 
@@ -69,16 +102,55 @@ def load(url: str, body: bytes | str, encoding: str | None) -> tuple[str, Select
 
 
 def _refuse_blocked(url: str, html: str, selector: Selector) -> None:
-    if not BLOCK_SCAN_RE.search(html.lower()):
-        return  # the common case, decided by one regex over the raw text
-    title = selector.xpath("string(//title)").get() or ""
-    heading = selector.xpath("string(//h1)").get() or ""
-    visible = " ".join(
-        selector.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
-    )
-    reason = blocked_reason(title, heading, clean(visible))
-    if reason:
+    """Raise ``ParseError(blocked=True)`` for a bot wall or error page served as a page.
+
+    Decided by :func:`blocked_reason` on the title, the ``h1`` and the visible text, as
+    before; cheap necessary conditions first, since nearly every page is an article.
+    """
+    root = selector.root
+    title = next(root.iter("title"), None)
+    heading = next(root.iter("h1"), None)
+    texts = ["" if title is None else title.text_content(),
+             "" if heading is None else heading.text_content()]
+    body = next(root.iter("body"), None)
+    short_body = body is not None and _may_be_short(body)
+    if not any(_has_block_phrase(text) for text in texts) and not (
+            short_body and _has_block_phrase(_visible_solid(body))):
+        return  # the common case
+    reason = blocked_reason(*texts, _visible_text(root) if short_body else "")
+    # As before, a phrase must also stand in the markup as written.
+    if reason and BLOCK_SCAN_RE.search(html.lower()):
         raise ParseError(url, reason, blocked=True)
+
+
+def _may_be_short(body) -> bool:
+    """Whether the visible text may be short enough for a block page (an upper bound)."""
+    hidden = sum(_solid_length(e.text_content()) for e in body.iter("script", "style"))
+    return _solid_length(body.text_content()) - hidden <= MAX_BLOCK_PAGE_TEXT
+
+
+def _solid_length(text: str) -> int:
+    """Characters that ``clean`` keeps whatever the spacing: the non-whitespace ones."""
+    return len("".join(text.split()))
+
+
+def _visible_solid(body) -> str:
+    """The body's text without scripts and styles, whitespace removed (no per-node objects)."""
+    body = copy.deepcopy(body)
+    etree.strip_elements(body, "script", "style", with_tail=False)
+    return "".join(etree.tostring(body, method="text", encoding="unicode", with_tail=False).split())
+
+
+def _has_block_phrase(text: str) -> bool:
+    """A necessary condition of :func:`blocked_reason` finding a phrase in ``text``.
+
+    Spacing is ignored on both sides, as ``clean`` and node joins may change it.
+    """
+    return _SOLID_PHRASES_RE.search("".join(text.lower().split())) is not None
+
+
+def _visible_text(root) -> str:
+    return clean(" ".join(_VISIBLE_TEXT(root)))
 
 
 def parse_article(url: str, body: bytes | str, *, encoding: str | None = None) -> Article:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cached_property
 from urllib.parse import urlsplit
 
 from lxml import etree
+from lxml.html import defs as html_defs
 from parsel import Selector
 
 from mfa_scraper.items import Article, Attachment, RelatedLink
 from mfa_scraper.pages import blocks, dates
+from mfa_scraper.pages.index import PageIndex
 from mfa_scraper.pages.language import language_from_html, language_from_url
 from mfa_scraper.pages.model import ParseError
 from mfa_scraper.pages.text import (
@@ -19,7 +22,7 @@ from mfa_scraper.pages.text import (
     blocks_of,
     clean,
     is_image_file_name,
-    same_text,
+    join_url,
     tag_of,
 )
 from mfa_scraper.urls import site_of
@@ -44,6 +47,18 @@ TAG_CONTAINERS_AFTER = (
     "following::*[contains(@class,'tag') or contains(@class,'theme') or "
     "contains(@class,'categor') or contains(@class,'temos') or contains(@id,'tag')]"
 )
+# TAG_CONTAINERS_AFTER's tests, applied to the index's classed elements after the title.
+_TAG_CONTAINER_CLASS_RE = re.compile("tag|theme|categor|temos")
+# Compiled once: lxml compiles a string XPath on every call.
+_JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
+_TITLE_TEXT = etree.XPath("//title/text()")
+_TIME_DATETIME = etree.XPath("//time/@datetime")
+_ALL_TEXT = etree.XPath("//text()")
+# Link attributes as lxml's iterlinks finds them; the tags and CSS it treats specially.
+_LINK_ATTRS = frozenset(html_defs.link_attrs)
+_SPECIAL_LINK_TAGS = frozenset({"object", "meta", "param", "style", "base"})
+_CSS_URL_RE = re.compile(r"url\(|@import", re.IGNORECASE)
+_SHARE_RE = re.compile("share|social|addthis")
 MAX_DATE_LINE = 200  # characters; a longer element is a paragraph that mentions a date
 JSON_LD_TYPES = ("NewsArticle", "Article", "BlogPosting", "Report", "WebPage")
 
@@ -66,9 +81,14 @@ class ArticlePage:
 
     # -- helpers -------------------------------------------------------------------------
 
+    @cached_property
+    def index(self) -> PageIndex:
+        """Every element by tag, class and id, read once; CSS selectors answered from it."""
+        return PageIndex(self.root)
+
     def _first(self, selectors: tuple[str, ...]):
         for css in selectors:
-            element = blocks.first_content(node.root for node in self.sel.css(css))
+            element = blocks.first_content(self.index.select(css), self.index.in_chrome)
             if element is not None:
                 return element
         return None
@@ -90,7 +110,7 @@ class ArticlePage:
 
     @cached_property
     def _json_ld(self) -> dict:
-        for raw in self.sel.xpath("//script[@type='application/ld+json']/text()").getall():
+        for raw in _JSON_LD(self.root):
             try:
                 data = json.loads(raw)
             except ValueError:
@@ -113,7 +133,7 @@ class ArticlePage:
         if self.title_element is not None:
             return clean(self.title_element.text_content())
         candidates = (self._meta(("og:title", "twitter:title")),
-                      self._json_ld.get("headline"), self.sel.xpath("//title/text()").get())
+                      self._json_ld.get("headline"), next(iter(_TITLE_TEXT(self.root)), None))
         for candidate in candidates:
             title = blocks.strip_site_suffix(clean(candidate)) if isinstance(candidate, str) else ""
             if title and not blocks.is_site_name(title):
@@ -126,27 +146,27 @@ class ArticlePage:
 
     @cached_property
     def language(self) -> str | None:
-        return language_from_url(self.url) or language_from_html(
-            self.sel.xpath("/html/@lang").get())
+        lang = self.root.get("lang") if tag_of(self.root) == "html" else None
+        return language_from_url(self.url) or language_from_html(lang)
 
     @cached_property
     def date_line(self) -> str | None:
         """Text of the article's own date line: the labelled line nearest after the title."""
         for css in self.DATE_LINE_SELECTORS:
-            for node in self.sel.css(css):
-                text = clean(node.root.text_content())
-                if dates.has_date_label(text) and not blocks.in_chrome(node.root):
+            for element in self.index.select(css):
+                text = clean(element.text_content())
+                if dates.has_date_label(text) and not self.index.in_chrome(element):
                     return text
         return self._labelled_line_after_title()
 
     def _labelled_line_after_title(self) -> str | None:
         if not dates.LABEL_SCAN_RE.search(self.root.text_content().lower()):
             return None  # no date label anywhere: skip the walk over every text node
-        lines = [line for line in self._labelled_lines() if not blocks.in_chrome(line)]
+        lines = [line for line in self._labelled_lines() if not self.index.in_chrome(line)]
         if not lines:
             return None
         if self.title_element is not None:
-            order = {element: i for i, element in enumerate(self.root.iter())}
+            order = self.index.position
             start = order.get(self.title_element, -1)
             after = [line for line in lines if order.get(line, -1) > start]
             lines = after or lines
@@ -155,7 +175,7 @@ class ArticlePage:
     def _labelled_lines(self) -> list:
         """Smallest elements (in document order) whose text is a labelled date line."""
         found = []
-        for text in self.root.xpath("//text()"):
+        for text in _ALL_TEXT(self.root):
             if not dates.ANY_LABEL_RE.search(text):
                 continue
             element = text.getparent()
@@ -190,14 +210,15 @@ class ArticlePage:
     def _markup_date(self, meta_names, json_key: str, *, first_time: bool):
         raw = self._meta(meta_names) or self._json_ld.get(json_key)
         if not raw and first_time:
-            raw = self.sel.xpath("//time/@datetime").get()
+            raw = next(iter(_TIME_DATETIME(self.root)), None)
         return dates.from_iso(raw) if isinstance(raw, str) and raw.strip() else None
 
     @cached_property
     def body_element(self):
         """The element holding the article text: site selectors, then text density."""
         found = self._first(self.BODY_SELECTORS)
-        return found if found is not None else blocks.densest_container(self.root)
+        return found if found is not None else blocks.densest_container(
+            self.root, self.index.in_chrome)
 
     @cached_property
     def body_blocks(self) -> list[str]:
@@ -212,9 +233,14 @@ class ArticlePage:
             kept.append(block)
         return kept
 
+    @cached_property
+    def _title_key(self) -> str:
+        return clean(self.title).casefold()
+
     def _is_noise(self, block: str) -> bool:
+        key = clean(block).casefold()
         return (
-            same_text(block, self.title)
+            key == self._title_key  # same_text(block, self.title)
             or is_image_file_name(block)
             or block.casefold() in BOILERPLATE_LINES
             or (len(block) < MAX_DATE_LINE and dates.has_date_label(block))
@@ -233,7 +259,7 @@ class ArticlePage:
         etree.strip_elements(element, *UNSAFE_HTML_TAGS, etree.Comment, with_tail=False)
         for widget in [e for e in element.iter(etree.Element) if _is_share(e)]:
             widget.drop_tree()
-        element.make_links_absolute(self.url, resolve_base_href=False, handle_failures="ignore")
+        _make_links_absolute(element, self.url)
         inner = (element.text or "") + "".join(
             etree.tostring(child, encoding="unicode", method="html") for child in element)
         return inner.strip()
@@ -258,8 +284,9 @@ class ArticlePage:
         found = self._first(self.RELATED_SELECTORS)
         if found is not None:
             return found
-        for element in self.root.iter(etree.Element):
-            own = clean(element.text)  # the heading's own words, not its links
+        for element in self.index.elements:
+            text = element.text
+            own = clean(text) if text else ""  # the heading's own words, not its links
             if own and len(own) < 60 and blocks.is_related_label(own):
                 return element.getparent()
         return None
@@ -289,13 +316,16 @@ class ArticlePage:
     def categories(self) -> list[str]:
         """The article's own theme tags: a tag list after the title, outside related news."""
         for css in self.TAG_SELECTORS:
-            for node in self.sel.css(css):
-                tags = self._tags_in(node.root)
+            for element in self.index.select(css):
+                tags = self._tags_in(element)
                 if tags:
                     return tags
         if self.title_element is None:
             return []
-        for element in self.title_element.xpath(TAG_CONTAINERS_AFTER):
+        for element in self.index.marked_after(self.title_element):
+            if not (_TAG_CONTAINER_CLASS_RE.search(element.get("class") or "")
+                    or "tag" in (element.get("id") or "")):
+                continue
             if blocks.is_tag_container(element):
                 tags = self._tags_in(element)
                 if tags:
@@ -331,10 +361,35 @@ class ArticlePage:
         )
 
 
+def _make_links_absolute(element, base_url: str) -> None:
+    """``element.make_links_absolute(base_url, resolve_base_href=False, handle_failures=
+    "ignore")``, as lxml does it (its rewrite_links still applies a ``<base href>`` inside
+    the element), for the common markup without its ~15 attribute tests per element."""
+    links = []
+    for node in element.iter(etree.Element):
+        if node.tag in _SPECIAL_LINK_TAGS or _CSS_URL_RE.search(node.get("style") or ""):
+            element.make_links_absolute(base_url, resolve_base_href=False,
+                                        handle_failures="ignore")
+            return
+        links.extend((node, name, value) for name, value in node.items() if name in _LINK_ATTRS)
+    for node, name, value in links:
+        joined = _join(base_url, value.strip())
+        if joined != value:
+            node.set(name, joined)
+
+
+def _join(base_url: str, href: str) -> str:
+    """``make_links_absolute(handle_failures="ignore")``'s join: bad links stay as written."""
+    try:
+        return join_url(base_url, href)
+    except ValueError:
+        return href
+
+
 def _is_document(url: str) -> bool:
     return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
 
 
 def _is_share(element) -> bool:
     markers = f"{element.get('class', '')} {element.get('id', '')}".lower()
-    return any(word in markers for word in ("share", "social", "addthis"))
+    return markers != " " and _SHARE_RE.search(markers) is not None

@@ -19,6 +19,7 @@ CHROME_MARKERS = ("sidebar", "side_bar", "menu", "events", "renginiai", "ministe
 CHROME_PREFIXES = ("header", "footer")
 RELATED_LABELS = ("related news", "susijusios naujienos", "похожие новости", "связанные новости",
                   "related articles", "see also", "related")
+_RELATED_STARTS = ("related", "susijusios", "похожие", "связанные", "see also")
 ALL_NEWS_LABELS = ("all news", "visos naujienos", "все новости", "всі новини", "archive",
                    "archyvas", "архив")
 # Site names as <title>s show them: the ministry, or "Embassy of the Republic of Lithuania
@@ -52,20 +53,20 @@ def in_chrome(element) -> bool:
         markers = marker_text(ancestor)
         if any(word in markers for word in CHROME_MARKERS):
             return True
-        if not nested and any(_starts_token(markers, word) for word in CHROME_PREFIXES):
+        if not nested and any(starts_token(markers, word) for word in CHROME_PREFIXES):
             return True
     return False
 
 
-def _starts_token(markers: str, word: str) -> bool:
+def starts_token(markers: str, word: str) -> bool:
     return any(token == word or token.startswith((word + "_", word + "-"))
                for token in markers.split())
 
 
-def first_content(elements):
-    """The first element not inside page chrome, else ``None``."""
+def first_content(elements, chrome=in_chrome):
+    """The first element not inside page chrome (``chrome`` decides), else ``None``."""
     for element in elements:
-        if not in_chrome(element) and clean(element.text_content()):
+        if not chrome(element) and clean(element.text_content()):
             return element
     return None
 
@@ -85,7 +86,10 @@ def strip_site_suffix(title: str) -> str:
 
 def is_related_label(text: str) -> bool:
     """Whether a short text is the heading of a related-news block."""
-    text = clean(text).casefold().rstrip(":»› ")
+    text = clean(text)
+    if not text[:24].casefold().startswith(_RELATED_STARTS):
+        return False  # the common case, cheaply: called on every paragraph of a body
+    text = text.casefold().rstrip(":»› ")
     return any(text == label or text.startswith(label + " ") for label in RELATED_LABELS[:4]) or (
         text in RELATED_LABELS)
 
@@ -96,12 +100,12 @@ def is_all_news(text: str) -> bool:
     return text in ALL_NEWS_LABELS
 
 
-def densest_container(root):
+def densest_container(root, chrome=in_chrome):
     """The element whose child paragraphs hold the most text: the body of unknown markup."""
     scores: dict = {}
     for paragraph in root.iter("p"):
         parent = paragraph.getparent()
-        if parent is None or in_chrome(paragraph):
+        if parent is None or chrome(paragraph):
             continue
         scores[parent] = scores.get(parent, 0) + len(clean(paragraph.text_content()))
     if not scores:

@@ -10,6 +10,7 @@ from lxml import etree
 from parsel import Selector
 
 from mfa_scraper.pages import blocks, dates
+from mfa_scraper.pages.index import PageIndex, compiled
 from mfa_scraper.pages.model import Listing, ListingItem
 from mfa_scraper.pages.text import absolute, clean, marker_text, tag_of
 
@@ -27,6 +28,7 @@ MORE_TEXTS = frozenset({"read more", "more", "plačiau", "skaityti daugiau", "п
 PAGER_RE = re.compile(r"(?:^|\s)(?:pager|pagination|paginator|paging|pages|pagenav|page-nav)")
 CURRENT_PAGE_MARKERS = ("active", "current", "selected")
 DATE_SELECTORS = (".date", "time", ".news-date", ".added")
+_REL_NEXT = etree.XPath("//a[@rel='next']/@href | //link[@rel='next']/@href")
 
 
 def is_article_url(url: str) -> bool:
@@ -46,12 +48,18 @@ class ListingPage:
         self.url = url
         self.sel = selector
         self.root = selector.root
+        self._pager: dict = {}  # element -> whether it is a pager (memo for _in_pager)
+
+    @cached_property
+    def index(self) -> PageIndex:
+        """Every element by class and id, read once; CSS selectors answered from it."""
+        return PageIndex(self.root)
 
     @cached_property
     def entries(self) -> list:
         """Entry elements: site selectors first, else groups around article links."""
         for css in self.ENTRY_SELECTORS:
-            found = [n.root for n in self.sel.css(css) if not blocks.in_chrome(n.root)]
+            found = [e for e in self.index.select(css) if not self.index.in_chrome(e)]
             if found:
                 return found
         return self._entries_around_links()
@@ -60,7 +68,8 @@ class ListingPage:
         links = []
         for link in self.root.iter("a"):
             url = absolute(self.url, link.get("href"))
-            if not url or not is_article_url(url) or _in_pager(link) or blocks.in_chrome(link):
+            if (not url or not is_article_url(url) or self._in_pager(link)
+                    or self.index.in_chrome(link)):
                 continue
             if not blocks.is_all_news(link.text_content()):
                 links.append((link, url))
@@ -83,7 +92,7 @@ class ListingPage:
 
     def _title_link(self, entry):
         for css in self.TITLE_LINK_SELECTORS:
-            found = entry.cssselect(css) if tag_of(entry) else []
+            found = compiled(css)(entry) if tag_of(entry) else []
             if found:
                 return found[0]
         links = [a for a in entry.iter("a") if a.get("href")] if tag_of(entry) != "a" else [entry]
@@ -94,7 +103,7 @@ class ListingPage:
     def _date(self, entry, title: str) -> tuple:
         """``(date, raw text)`` of the entry: a date element first, else the entry's text."""
         for css in DATE_SELECTORS:
-            for node in entry.cssselect(css):
+            for node in compiled(css)(entry):
                 raw = clean(node.text_content()) or node.get("datetime", "")
                 found = dates.listing_date(raw)
                 if found:
@@ -130,9 +139,9 @@ class ListingPage:
     @cached_property
     def next_page(self) -> str | None:
         """The next page: rel=next, a "next" link in the pager, or page current+1."""
-        for href in self.sel.xpath("//a[@rel='next']/@href | //link[@rel='next']/@href").getall():
+        for href in _REL_NEXT(self.root):
             return absolute(self.url, href)
-        pagers = [e for e in self.root.iter(etree.Element) if _is_pager(e)]
+        pagers = [e for e in self.index.marked if _is_pager(e)]  # a pager has a class or id
         for pager in pagers:
             for link in pager.iter("a"):
                 if clean(link.text_content()).casefold() in NEXT_TEXTS:
@@ -142,6 +151,17 @@ class ListingPage:
             if found is not None:
                 return self._other_page(found)
         return None
+
+    def _in_pager(self, link) -> bool:
+        """Whether any ancestor of ``link`` is a pager (memoised along the chain)."""
+        memo = self._pager
+        for ancestor in link.iterancestors():
+            found = memo.get(ancestor)
+            if found is None:
+                found = memo[ancestor] = _is_pager(ancestor)
+            if found:
+                return True
+        return False
 
     def _other_page(self, link) -> str | None:
         url = absolute(self.url, link.get("href"))
@@ -162,8 +182,6 @@ def _is_pager(element) -> bool:
     return bool(PAGER_RE.search(marker_text(element))) and element.find(".//a") is not None
 
 
-def _in_pager(link) -> bool:
-    return any(_is_pager(a) for a in link.iterancestors())
 
 
 def _page_after_current(pager):
