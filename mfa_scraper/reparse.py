@@ -264,8 +264,10 @@ def _swap(source: Path, target: Path, stamp: str) -> Path:
     found = verify_archive(target)
     if not found.ok:
         first = found.problems[0]
-        raise ArchiveError(f"not replacing {source}: verify found {len(found.problems)} "
-                           f"problems in {target} (first: {first.check}: {first.message})")
+        count = len(found.problems)
+        raise ArchiveError(f"not replacing {source}: verify found {count} "
+                           f"problem{'' if count == 1 else 's'} in {target} "
+                           f"(first: {first.check}: {first.message})")
     lock = WriterLock(source)
     lock.acquire({"run_id": f"reparse-{stamp}", "pid": os.getpid()})
     try:

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from mfa_scraper.archive import Archive, verify_archive
+from mfa_scraper.archive import Archive, ArchiveError, verify_archive
 from mfa_scraper.captures import finished_files, read_record
 from mfa_scraper.cli import main
 from mfa_scraper.pages import parse_article
@@ -215,6 +215,25 @@ def test_reparse_replace_swaps_only_a_verified_archive(crawled, tmp_path):
     assert not any(p.name.startswith("live.reparsed-") for p in tmp_path.iterdir())
     assert all(not row["body_text"].endswith(SHARE) for row in by_id(live).values())
     assert verify_archive(live).ok
+
+
+def test_reparse_replace_refuses_an_archive_that_fails_verify(crawled, tmp_path):
+    live = tmp_path / "live"
+    reparse_archive(crawled[0], live, parse=old_parse, parser_version="pages-old")
+    before = snapshot(live)
+
+    def damaging_parse(url, body, *, encoding=None):
+        """Parse, and leave a damaged run report in the archive being rebuilt."""
+        for target in tmp_path.glob("live.reparsed-*"):
+            (target / "runs" / "damaged.json").write_text("{not json")
+        return parse_article(url, body, encoding=encoding)
+
+    with pytest.raises(ArchiveError, match=r"not replacing .*verify found 1 problem in .*readable"):
+        reparse_archive(live, replace=True, parse=damaging_parse)
+    assert snapshot(live) == before  # the live archive is untouched
+    rebuilt, = tmp_path.glob("live.reparsed-*")  # kept for inspection
+    assert not verify_archive(rebuilt).ok
+    assert not any(p.name.startswith("live.before-") for p in tmp_path.iterdir())
 
 
 PYWB = "pywb==2.10.0"
