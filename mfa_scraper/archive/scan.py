@@ -76,11 +76,11 @@ def _concat(arrays: list[pa.Array], arrow_type: pa.DataType) -> pa.Array:
     return pa.concat_arrays(arrays) if arrays else pa.array([], arrow_type)
 
 
-def scan_latest(scan: Scan) -> tuple[pa.Table, pa.Array]:
+def scan_latest(scan: Scan, columns: list[str] = LATEST_COLUMNS) -> tuple[pa.Table, pa.Array]:
     """The latest version row of every article in an ``articles`` scan.
 
-    Returns the table (``content_hash``, ``created``, ``hash`` and ``check``: the id's two
-    hashes, ``version``) and the global row number of each of its rows, ascending.
+    Returns the table (``columns``, ``hash`` and ``check``: the id's two hashes,
+    ``version``) and the global row number of each of its rows, ascending.
     """
     hashes, checks, versions = [], [], []
     for table in scan.tables(KEY_COLUMNS):
@@ -90,8 +90,8 @@ def scan_latest(scan: Scan) -> tuple[pa.Table, pa.Array]:
         versions.append(table["version"].combine_chunks())
     all_hashes, all_versions = _concat(hashes, pa.int64()), _concat(versions, pa.int32())
     rows = newest_rows(all_hashes, all_versions)
-    parts = scan.gather(rows, LATEST_COLUMNS)
-    empty = pa.schema([ARTICLES_FILE_SCHEMA.field(c) for c in LATEST_COLUMNS]).empty_table()
+    parts = scan.gather(rows, columns)
+    empty = pa.schema([ARTICLES_FILE_SCHEMA.field(c) for c in columns]).empty_table()
     latest = pa.concat_tables(parts) if parts else empty
     latest = latest.append_column("hash", all_hashes.take(rows))
     latest = latest.append_column("check", _concat(checks, pa.int64()).take(rows))

@@ -1,0 +1,190 @@
+"""The saved index of latest versions, `.index/latest.parquet`, checked against the files it covers.
+
+One row per article: the ``article_id``, ``site``, ``version``, ``content_hash`` and
+``created`` of its latest version, sorted by ``article_id``. The file's metadata lists the
+``articles`` files it was computed from, with their sizes. It is trusted only for those files,
+and only while each is still there with the same size: files written since (by a run that did
+not save the index, or was killed) are read and laid over it; a covered file gone or changed
+(deleted by hand, or merged by a compaction killed before it saved the index) or an unreadable
+index means a rebuild from every file. Page checksums catch a damaged index file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .errors import ArchiveError
+from .lookup import arange, to_q
+from .scan import articles_scan
+from .schema import ARTICLES_SCHEMA
+from .store import ARTICLES, COMPRESSION, atomic_write, parquet_files, read_file
+
+INDEX_DIR = ".index"
+INDEX_FILE = "latest.parquet"
+FORMAT = 1
+META_KEY = b"mfa_archive.index"
+INDEX_SCHEMA = pa.schema(
+    [ARTICLES_SCHEMA.field(n) for n in ("article_id", "site", "version", "content_hash", "created")]
+)
+_VALUES = ["content_hash", "created"]
+
+
+class IndexProblem(ArchiveError):
+    """The saved index cannot be used: unreadable, damaged or not an index."""
+
+
+@dataclass
+class SavedIndex:
+    """The latest rows (``INDEX_SCHEMA``, sorted by article_id) of the ``covers`` files
+    (``file_key`` -> size in bytes)."""
+
+    table: pa.Table
+    covers: dict[str, int] = field(default_factory=dict)
+
+
+def index_path(root: Path) -> Path:
+    """Where the saved index of the archive at ``root`` lives."""
+    return root / INDEX_DIR / INDEX_FILE
+
+
+def file_key(root: Path, path: Path) -> str:
+    """How the index names an ``articles`` file: its path below ``articles/``."""
+    return path.relative_to(root / ARTICLES).as_posix()
+
+
+def current_files(root: Path) -> dict[str, Path]:
+    """The visible ``articles`` files by ``file_key``, in site then writing order."""
+    return {file_key(root, path): path for path in parquet_files(root, ARTICLES)}
+
+
+def _sizes(paths: dict[str, Path]) -> dict[str, int]:
+    """The size of each file."""
+    return {key: path.stat().st_size for key, path in paths.items()}
+
+
+def empty_index() -> pa.Table:
+    """An index without rows."""
+    return INDEX_SCHEMA.empty_table()
+
+
+def _first_of_each_id(keys: pa.Table) -> pa.Table:
+    """``keys`` sorted by article_id then version descending, one row (the highest) per id."""
+    keys = keys.take(pc.sort_indices(
+        keys, sort_keys=[("article_id", "ascending"), ("version", "descending")]))
+    ids = keys["article_id"]
+    if keys.num_rows < 2:
+        return keys
+    differs = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
+    first = pa.chunked_array([pa.array([True]), *differs.chunks], pa.bool_())
+    return keys.filter(first)
+
+
+def latest_of(files: list[Path]) -> pa.Table:
+    """The latest version row of each article in ``files`` (sorted paths of ``articles``
+    files), as an index table; exact, whatever the ids. ArchiveError names an unreadable file.
+    """
+    scan = articles_scan(files)
+    parts = list(scan.tables(["article_id", "version"]))
+    if not parts:
+        return empty_index()
+    keys = pa.concat_tables(parts).append_column("row", arange(scan.offsets[-1]))
+    keys = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
+    winners = _first_of_each_id(keys)
+    rows = winners["row"].combine_chunks()
+    by_row = pc.sort_indices(rows)
+    wanted, found = to_q(rows.take(by_row)), []
+    for i, path in enumerate(files):
+        lo = bisect.bisect_left(wanted, scan.offsets[i])
+        hi = bisect.bisect_left(wanted, scan.offsets[i + 1], lo)
+        if lo < hi:
+            values = read_file(path, scan.schema, _VALUES)
+            values = values.take(pc.subtract(rows.take(by_row)[lo:hi], scan.offsets[i]))
+            site = path.parent.name.partition("=")[2]
+            found.append(values.append_column("site", pa.repeat(pa.scalar(site), hi - lo)))
+    values = pa.concat_tables(found).combine_chunks().take(pc.sort_indices(by_row))
+    return pa.table(
+        {
+            "article_id": winners["article_id"],
+            "site": values["site"],
+            "version": winners["version"],
+            "content_hash": values["content_hash"],
+            "created": values["created"],
+        },
+        schema=INDEX_SCHEMA,
+    )
+
+
+def merge(base: pa.Table, newer: pa.Table) -> pa.Table:
+    """One index of both tables: per article the row of the higher version."""
+    if not newer.num_rows:
+        return base
+    return _first_of_each_id(pa.concat_tables([base, newer])).combine_chunks()
+
+
+def read_index(root: Path) -> SavedIndex | None:
+    """The saved index, None when there is none; IndexProblem when it cannot be trusted
+    as a file (unreadable, checksum, metadata, not sorted by unique article_id)."""
+    path = index_path(root)
+    if not path.exists():
+        return None
+    try:
+        with pq.ParquetFile(path, page_checksum_verification=True) as parquet:
+            meta = json.loads(parquet.schema_arrow.metadata[META_KEY])
+            table = parquet.read(columns=INDEX_SCHEMA.names).cast(INDEX_SCHEMA)
+        covers = {str(key): int(size) for key, size in meta["files"].items()}
+        if meta["format"] != FORMAT or meta["articles"] != table.num_rows:
+            raise ValueError(f"format {meta['format']}, {meta['articles']} articles listed, "
+                             f"{table.num_rows} rows")
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, pa.ArrowException) as error:
+        raise IndexProblem(f"unusable index {path}: {error}") from error
+    table = table.combine_chunks()
+    ids = table["article_id"]
+    ascending = len(ids) < 2 or pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py()
+    if ids.null_count or table["version"].null_count or ascending is False:
+        raise IndexProblem(f"unusable index {path}: article ids are not unique and sorted")
+    return SavedIndex(table, covers)
+
+
+def stale_reason(saved: SavedIndex, files: dict[str, Path]) -> str | None:
+    """Why ``saved`` no longer describes the files it covers, or None while it does."""
+    for key, size in saved.covers.items():
+        path = files.get(key)
+        if path is None:
+            return f"the index covers {key}, which is gone"
+        if path.stat().st_size != size:
+            return f"the index covers {key}, which has changed"
+    return None
+
+
+def write_index(root: Path, index: SavedIndex) -> None:
+    """Save ``index`` atomically, with page checksums."""
+    meta = {"format": FORMAT, "articles": index.table.num_rows, "files": index.covers}
+    table = index.table.cast(INDEX_SCHEMA).replace_schema_metadata(
+        {META_KEY: json.dumps(meta, sort_keys=True)})
+    atomic_write(root, index_path(root), lambda tmp: pq.write_table(
+        table, tmp, compression=COMPRESSION, write_page_checksum=True))
+
+
+def rebuild_index(root: Path) -> SavedIndex:
+    """The index of every ``articles`` file, computed from the files and saved; call under
+    the writer lock."""
+    files = current_files(root)
+    index = SavedIndex(latest_of(list(files.values())), _sizes(files))
+    write_index(root, index)
+    return index
+
+
+def catch_up(root: Path, saved: SavedIndex) -> SavedIndex:
+    """``saved`` brought up to every current file (those it lacks are read), and saved."""
+    files = current_files(root)
+    newer = [path for key, path in files.items() if key not in saved.covers]
+    index = SavedIndex(merge(saved.table, latest_of(newer)), _sizes(files))
+    write_index(root, index)
+    return index
