@@ -64,7 +64,8 @@ def _find(ids: pa.Array, key: str) -> int | None:
 
 def _flat(table: pa.Table) -> dict[str, pa.Array]:
     """The columns of ``table`` as contiguous arrays."""
-    return {name: table[name].combine_chunks() for name in table.column_names}
+    return {name: column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+            for name, column in zip(table.column_names, table.columns, strict=True)}
 
 
 class ArticleIndex:
@@ -145,8 +146,9 @@ class ArticleIndex:
             return None
         columns, position = found
         values = dict.fromkeys(FETCH_FIELDS)
-        values.update((name, columns[name][position].as_py())
-                      for name in ("version", "content_hash", "created"))
+        values.update((name, columns[name][position].as_py()) for name in ("version", "created"))
+        digest = columns["content_hash"][position].as_py()
+        values["content_hash"] = None if digest is None else digest.hex()
         if with_fetches:
             values.update(self._fetch_state(columns["site"][position].as_py(), article_id))
         return KnownArticle(article_id=article_id, **values)
