@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from .errors import ArchiveError
 from .lock import WriterLock
 from .runs import iso_utc, new_run_id
+from .saved import rebuild_index
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import (
     ARTICLES,
@@ -212,8 +213,9 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
     """Merge the files of every partition of ``articles`` and ``fetches`` into one file each.
 
     Takes the writer lock (ArchiveLocked while a crawl runs), first finishes any compaction
-    a kill interrupted, then merges. Rows are copied as they are, in file order; a merged file
-    is named ``part-<compaction id>-<n>.parquet``. An unreadable file raises ArchiveError
+    a kill interrupted, then merges, then rebuilds the saved index of latest versions from
+    the files. Rows are copied as they are, in file order; a merged file is named
+    ``part-<compaction id>-<n>.parquet``. An unreadable file raises ArchiveError
     naming it, before anything is changed in its partition.
     """
     root = Path(path)
@@ -231,6 +233,7 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
         for merge in plan(root, report.compaction_id):
             _merge(root, merge)
             report.merges.append(merge)
+        rebuild_index(root)  # from the files: also repairs an index verify found wrong
     finally:
         lock.release()
     return report

@@ -15,15 +15,13 @@ from .errors import ArchiveWriteError
 from .lookup import both_hashes, latest_rows
 from .outcomes import SUCCESS_OUTCOMES
 from .saved import (
-    IndexProblem,
     SavedIndex,
     catch_up,
     current_files,
     empty_index,
     latest_of,
-    read_index,
-    stale_reason,
-    write_index,
+    rebuild_index,
+    usable_index,
 )
 from .scan import scan_fetch_state
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_SCHEMA, PARTITION
@@ -94,18 +92,13 @@ class ArticleIndex:
         and the files it lacks, or, if it is missing or stale, rebuilt from the files and
         saved (call under the writer lock)."""
         files = current_files(root)
-        try:
-            saved = read_index(root)
-            why = "no saved index" if saved is None else stale_reason(saved, files)
-        except IndexProblem as problem:
-            saved, why = None, str(problem)
-        if why is not None:
-            rebuilt = SavedIndex(latest_of(list(files.values())),
-                                 {key: path.stat().st_size for key, path in files.items()})
+        saved, why = usable_index(root, files)
+        if saved is None:
             try:
-                write_index(root, rebuilt)
-            except ArchiveWriteError as error:
+                rebuilt = rebuild_index(root, files)
+            except ArchiveWriteError as error:  # a full disk: work from the files anyway
                 why += f"; not saved: {error}"
+                rebuilt = SavedIndex(latest_of(list(files.values())))
             return cls(root, rebuilt, empty_index(), f"rebuilt ({why})")
         newer = [path for key, path in files.items() if key not in saved.covers]
         how = f"saved, {len(saved.covers)} files" + (f" + {len(newer)} newer" if newer else "")

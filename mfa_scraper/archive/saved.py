@@ -72,7 +72,7 @@ def _sizes(paths: dict[str, Path]) -> dict[str, int]:
     return {key: path.stat().st_size for key, path in paths.items()}
 
 
-def _digest(text: str | None) -> bytes | None:
+def digest_of(text: str | None) -> bytes | None:
     """A hex sha256 as its 32 bytes; None for anything else (the writer then sees a change)."""
     try:
         digest = bytes.fromhex(text)
@@ -83,7 +83,7 @@ def _digest(text: str | None) -> bytes | None:
 
 def digests(hashes: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Hex content hashes as ``DIGEST`` values (half the memory of the strings)."""
-    return pa.array(map(_digest, hashes.to_pylist()), DIGEST, size=len(hashes))
+    return pa.array(map(digest_of, hashes.to_pylist()), DIGEST, size=len(hashes))
 
 
 def empty_index() -> pa.Table:
@@ -182,6 +182,18 @@ def stale_reason(saved: SavedIndex, files: dict[str, Path]) -> str | None:
     return None
 
 
+def usable_index(root: Path, files: dict[str, Path]) -> tuple[SavedIndex | None, str | None]:
+    """The saved index and None, or None and why it cannot be used for ``files``."""
+    try:
+        saved = read_index(root)
+    except IndexProblem as problem:
+        return None, str(problem)
+    if saved is None:
+        return None, "no saved index"
+    why = stale_reason(saved, files)
+    return (None, why) if why else (saved, None)
+
+
 def write_index(root: Path, index: SavedIndex) -> None:
     """Save ``index`` atomically, with page checksums."""
     meta = {"format": FORMAT, "articles": index.table.num_rows, "files": index.covers}
@@ -193,10 +205,10 @@ def write_index(root: Path, index: SavedIndex) -> None:
     atomic_write(root, index_path(root), lambda tmp: pq.write_table(table, tmp, **options))
 
 
-def rebuild_index(root: Path) -> SavedIndex:
-    """The index of every ``articles`` file, computed from the files and saved; call under
-    the writer lock."""
-    files = current_files(root)
+def rebuild_index(root: Path, files: dict[str, Path] | None = None) -> SavedIndex:
+    """The index of every ``articles`` file (or of ``files``), computed from the files and
+    saved; call under the writer lock."""
+    files = current_files(root) if files is None else files
     index = SavedIndex(latest_of(list(files.values())), _sizes(files))
     write_index(root, index)
     return index
