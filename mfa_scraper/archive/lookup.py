@@ -96,6 +96,18 @@ def newest_rows(hashes: pa.Array, versions: pa.Array) -> pa.Array:
     return rows.take(pc.sort_indices(rows))
 
 
+def highest_per_id(keys: pa.Table) -> pa.Table:
+    """``keys`` sorted by article_id then version descending, one row (the highest) per id."""
+    keys = keys.take(pc.sort_indices(
+        keys, sort_keys=[("article_id", "ascending"), ("version", "descending")]))
+    ids = keys["article_id"]
+    if keys.num_rows < 2:
+        return keys
+    differs = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
+    first = pa.chunked_array([pa.array([True]), *differs.chunks], pa.bool_())
+    return keys.filter(first)
+
+
 def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """One contiguous array."""
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values

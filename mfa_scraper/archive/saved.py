@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import ArchiveError
-from .lookup import arange, to_q
+from .lookup import arange, highest_per_id, to_q
 from .scan import articles_scan
 from .schema import ARTICLES_SCHEMA
 from .store import ARTICLES, COMPRESSION, atomic_write, parquet_files, read_file
@@ -91,18 +91,6 @@ def empty_index() -> pa.Table:
     return INDEX_SCHEMA.empty_table()
 
 
-def _first_of_each_id(keys: pa.Table) -> pa.Table:
-    """``keys`` sorted by article_id then version descending, one row (the highest) per id."""
-    keys = keys.take(pc.sort_indices(
-        keys, sort_keys=[("article_id", "ascending"), ("version", "descending")]))
-    ids = keys["article_id"]
-    if keys.num_rows < 2:
-        return keys
-    differs = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
-    first = pa.chunked_array([pa.array([True]), *differs.chunks], pa.bool_())
-    return keys.filter(first)
-
-
 def latest_of(files: list[Path]) -> pa.Table:
     """The latest version row of each article in ``files`` (sorted paths of ``articles``
     files), as an index table; exact, whatever the ids. ArchiveError names an unreadable file.
@@ -113,7 +101,7 @@ def latest_of(files: list[Path]) -> pa.Table:
         return empty_index()
     keys = pa.concat_tables(parts).append_column("row", arange(scan.offsets[-1]))
     keys = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
-    winners = _first_of_each_id(keys)
+    winners = highest_per_id(keys)
     rows = winners["row"].combine_chunks()
     by_row = pc.sort_indices(rows)
     wanted, found = to_q(rows.take(by_row)), []
@@ -142,7 +130,7 @@ def merge(base: pa.Table, newer: pa.Table) -> pa.Table:
     """One index of both tables: per article the row of the higher version."""
     if not newer.num_rows:
         return base
-    return _first_of_each_id(pa.concat_tables([base, newer])).combine_chunks()
+    return highest_per_id(pa.concat_tables([base, newer])).combine_chunks()
 
 
 def read_index(root: Path) -> SavedIndex | None:

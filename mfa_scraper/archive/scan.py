@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .lookup import arange, best_rows, both_hashes, newest_rows, to_q
+from .lookup import arange, best_rows, both_hashes, highest_per_id, newest_rows, to_q
 from .outcomes import SUCCESS_OUTCOMES
-from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA
+from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import read_file
 
 KEY_COLUMNS = ["article_id", "version"]
@@ -129,3 +129,34 @@ def scan_fetch_state(files: list[Path], hashes: pa.Array, checks: pa.Array) -> p
     state = pa.concat_tables(parts).combine_chunks() if parts else empty
     where = pc.index_in(arange(len(hashes)).cast(pa.int32()), value_set=found.take(order))
     return state.take(where)
+
+
+def read_latest(files: list[Path], schema: pa.Schema) -> pa.Table:
+    """The columns of ``schema`` (``articles`` columns, the partition column allowed) of the
+    highest version of each article in ``files`` (sorted paths), sorted by article_id.
+
+    Keys are read first; then each file's other columns once, keeping only its winning rows.
+    """
+    scan = articles_scan(files)
+    keys = list(scan.tables(KEY_COLUMNS))
+    if not keys:
+        return schema.empty_table()
+    keys = pa.concat_tables(keys).append_column("row", arange(scan.offsets[-1]))
+    keys = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
+    rows = highest_per_id(keys)["row"].combine_chunks()  # in article_id order
+    by_row = pc.sort_indices(rows)
+    ascending = rows.take(by_row)
+    wanted, parts = to_q(ascending), []
+    stored = [name for name in schema.names if name != PARTITION]
+    for i, path in enumerate(files):
+        lo = bisect.bisect_left(wanted, scan.offsets[i])
+        hi = bisect.bisect_left(wanted, scan.offsets[i + 1], lo)
+        if lo < hi:
+            table = read_file(path, scan.schema, stored, metadata=scan._footers[i],
+                              fill_missing=True)
+            table = table.take(pc.subtract(ascending[lo:hi], scan.offsets[i]))
+            if PARTITION in schema.names:
+                site = pa.repeat(pa.scalar(path.parent.name.partition("=")[2]), hi - lo)
+                table = table.append_column(PARTITION, site)
+            parts.append(table.select(schema.names))
+    return pa.concat_tables(parts).take(pc.sort_indices(by_row))

@@ -111,17 +111,22 @@ def read_file(
     *,
     metadata: pq.FileMetaData | None = None,
     with_metadata: bool = False,
+    fill_missing: bool = False,
 ):
     """Read ``columns`` of one Parquet file with the types of ``schema``.
 
     ``metadata`` is the file's footer if already read; ``with_metadata`` returns it too, as
-    ``(table, metadata)``. An unreadable file (truncated, not Parquet, missing a column)
+    ``(table, metadata)``; ``fill_missing`` reads a column the file lacks (a file older than
+    a column) as nulls. An unreadable file (truncated, not Parquet, missing a column)
     raises ArchiveError naming it.
     """
     try:
         with pq.ParquetFile(path, metadata=metadata) as parquet:
-            table = parquet.read(columns=columns, use_threads=False)
+            names = set(parquet.schema_arrow.names) if fill_missing else set(columns)
+            table = parquet.read(columns=[c for c in columns if c in names], use_threads=False)
             footer = parquet.metadata
+        for name in (c for c in columns if c not in names):
+            table = table.append_column(name, pa.nulls(table.num_rows, schema.field(name).type))
         table = table.select(columns).cast(pa.schema([schema.field(c) for c in columns]))
     except (OSError, KeyError, pa.ArrowException) as error:
         raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
