@@ -34,11 +34,11 @@ from .saved import rebuild_index
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import (
     ARTICLES,
-    COMPRESSION,
     FETCHES,
     _fsync,
     atomic_write,
     check_archive_dir,
+    parquet_options,
     part_name,
     read_file,
     remove_temp_files,
@@ -46,6 +46,7 @@ from .store import (
 )
 
 JOURNAL_DIR = ".compact"
+BATCH_ROWS = 50_000  # rows sorted and written together: bounded memory, large zstd pages
 TABLES = {ARTICLES: ARTICLES_FILE_SCHEMA, FETCHES: FETCHES_FILE_SCHEMA}
 
 
@@ -106,9 +107,15 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     staged, folder = temp_path(root, merge.folder(root) / merge.output), merge.folder(root)
     staged.parent.mkdir(exist_ok=True)
     try:
-        with pq.ParquetWriter(staged, schema, compression=COMPRESSION) as writer:
+        with pq.ParquetWriter(staged, schema, **parquet_options(schema)) as writer:
+            batch: list[pa.Table] = []
             for name in merge.inputs:
-                writer.write_table(read_file(folder / name, schema, schema.names))
+                batch.append(read_file(folder / name, schema, schema.names))
+                if sum(part.num_rows for part in batch) >= BATCH_ROWS:
+                    writer.write_table(_ordered(merge.table, batch))
+                    batch = []
+            if batch:
+                writer.write_table(_ordered(merge.table, batch))
     except (ArchiveError, OSError, pa.ArrowException) as error:
         staged.unlink(missing_ok=True)
         if isinstance(error, ArchiveError):
@@ -120,6 +127,15 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
         staged.unlink()
         raise ArchiveError(f"merging {folder} wrote {written} rows instead of {merge.rows}")
     return staged
+
+
+def _ordered(table: str, parts: list[pa.Table]) -> pa.Table:
+    """``parts`` as one table; versions sorted by article_id and version (they compress
+    better so), fetches left in the order they happened."""
+    merged = pa.concat_tables(parts)
+    if table != ARTICLES:
+        return merged
+    return merged.sort_by([("article_id", "ascending"), ("version", "ascending")])
 
 
 def write_journal(root: Path, merge: Merge) -> None:
@@ -214,7 +230,8 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
 
     Takes the writer lock (ArchiveLocked while a crawl runs), first finishes any compaction
     a kill interrupted, then merges, then rebuilds the saved index of latest versions from
-    the files. Rows are copied as they are, in file order; a merged file is named
+    the files. Rows are copied as they are, versions sorted by article_id and version within
+    batches of ``BATCH_ROWS`` rows, fetches in file order; a merged file is named
     ``part-<compaction id>-<n>.parquet``. An unreadable file raises ArchiveError
     naming it, before anything is changed in its partition.
     """

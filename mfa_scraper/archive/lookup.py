@@ -98,6 +98,7 @@ def newest_rows(hashes: pa.Array, versions: pa.Array) -> pa.Array:
 
 def highest_per_id(keys: pa.Table) -> pa.Table:
     """``keys`` sorted by article_id then version descending, one row (the highest) per id."""
+    keys = keys.combine_chunks()  # sorting chunked columns is several times slower
     keys = keys.take(pc.sort_indices(
         keys, sort_keys=[("article_id", "ascending"), ("version", "descending")]))
     ids = keys["article_id"]

@@ -23,6 +23,17 @@ RUNS = "runs"
 TEMP_DIR = ".tmp"
 TEMP_SUFFIX = ".tmp"
 COMPRESSION = "zstd"
+# zstd 15, pages up to 8 MB, rows sorted by article_id and version (buffer.py, compact.py),
+# dictionaries only where values repeat, statistics only on columns worth filtering on:
+# a crawl's per-run articles files take 0.70 of the same rows as gzip JSON Lines, compacted
+# 0.61 (README, Benchmarks). zstd 12 is 0.74; zstd 19 gains 3% for eight times the CPU.
+COMPRESSION_LEVEL = 15
+PAGE_BYTES = 8 << 20
+_DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
+               "categories.list.element", "outcome", "status", "error"}
+_STATISTICS = {"article_id", "language", "cms", "created", "updated", "version", "first_seen",
+               "run_id", "fetched_at", "outcome", "status"}
+_DELTA = {"article_id", "url"}  # sorted URLs share long prefixes
 _HIVE = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
 
 
@@ -73,9 +84,25 @@ def atomic_write(root: Path, path: Path, write: Callable[[Path], None]) -> None:
     _fsync(path.parent)
 
 
+def _leaf(field: pa.Field) -> str:
+    """The Parquet column path of a top-level field (a list of strings has one level more)."""
+    is_strings = pa.types.is_list(field.type) and pa.types.is_string(field.type.value_type)
+    return f"{field.name}.list.element" if is_strings else field.name
+
+
+def parquet_options(schema: pa.Schema) -> dict:
+    """The writer options of every archive file of ``schema`` (see ``COMPRESSION_LEVEL``)."""
+    leaves = {_leaf(field) for field in schema}
+    return {"compression": COMPRESSION, "compression_level": COMPRESSION_LEVEL,
+            "data_page_size": PAGE_BYTES, "use_dictionary": sorted(leaves & _DICTIONARY),
+            "write_statistics": sorted(leaves & _STATISTICS),
+            "column_encoding": {name: "DELTA_BYTE_ARRAY" for name in sorted(leaves & _DELTA)}}
+
+
 def write_parquet(root: Path, path: Path, table: pa.Table) -> None:
     """Write ``table`` to ``path`` atomically, zstd-compressed, with its own (explicit) schema."""
-    atomic_write(root, path, lambda tmp: pq.write_table(table, tmp, compression=COMPRESSION))
+    options = parquet_options(table.schema)
+    atomic_write(root, path, lambda tmp: pq.write_table(table, tmp, **options))
 
 
 def remove_temp_files(root: Path) -> list[Path]:
