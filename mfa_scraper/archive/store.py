@@ -25,15 +25,18 @@ TEMP_SUFFIX = ".tmp"
 COMPRESSION = "zstd"
 # zstd 15, pages up to 8 MB, rows sorted by article_id and version (buffer.py, compact.py),
 # dictionaries only where values repeat, statistics only on columns worth filtering on:
-# a crawl's per-run articles files take 0.70 of the same rows as gzip JSON Lines, compacted
-# 0.61 (README, Benchmarks). zstd 12 is 0.74; zstd 19 gains 3% for eight times the CPU.
+# a crawl's per-run articles files take 0.67 of the same rows as gzip JSON Lines (README,
+# Benchmarks). zstd 12 is 0.73; zstd 19 gains 3% for eight times the CPU.
 COMPRESSION_LEVEL = 15
 PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
-               "categories.list.element", "outcome", "status", "error"}
+               "categories.list.element", "outcome", "status", "error",
+               *(f"related_links.list.element.{name}" for name in ("url", "title")),
+               "related_links.list.element.categories.list.element"}
 _STATISTICS = {"article_id", "language", "cms", "created", "updated", "version", "first_seen",
                "run_id", "fetched_at", "outcome", "status"}
 _DELTA = {"article_id", "url"}  # sorted URLs share long prefixes
+_DELTA_LENGTH = {"title", "body_text", "body_html", "content_hash"}  # lengths apart: 2% smaller
 _HIVE = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
 
 
@@ -96,7 +99,10 @@ def parquet_options(schema: pa.Schema) -> dict:
     return {"compression": COMPRESSION, "compression_level": COMPRESSION_LEVEL,
             "data_page_size": PAGE_BYTES, "use_dictionary": sorted(leaves & _DICTIONARY),
             "write_statistics": sorted(leaves & _STATISTICS),
-            "column_encoding": {name: "DELTA_BYTE_ARRAY" for name in sorted(leaves & _DELTA)}}
+            "column_encoding": {
+                **{name: "DELTA_BYTE_ARRAY" for name in sorted(leaves & _DELTA)},
+                **{name: "DELTA_LENGTH_BYTE_ARRAY" for name in sorted(leaves & _DELTA_LENGTH)},
+            }}
 
 
 def write_parquet(root: Path, path: Path, table: pa.Table) -> None:
