@@ -23,12 +23,12 @@ RUNS = "runs"
 TEMP_DIR = ".tmp"
 TEMP_SUFFIX = ".tmp"
 COMPRESSION = "zstd"
-# zstd 15, pages up to 8 MB, rows sorted by article_id and version (buffer.py, compact.py),
+# zstd 15 on long text, rows sorted by article_id and version (buffer.py, compact.py),
 # dictionaries only where values repeat, statistics only on columns worth filtering on:
-# a crawl's per-run articles files take 0.67 of the same rows as gzip JSON Lines (README,
-# Benchmarks). zstd 12 is 0.73; zstd 19 gains 3% for eight times the CPU.
+# a crawl's per-run articles files take 0.69 of the same rows as gzip JSON Lines (README,
+# Benchmarks). zstd 12 is 0.71, zstd 9 0.74; zstd 19 gains 3% for eight times the CPU; pages
+# of 8 MB gain 1% for 50 MB more memory while a flush compresses.
 COMPRESSION_LEVEL = 15
-PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
                "categories.list.element", "outcome", "status", "error",
                *(f"related_links.list.element.{name}" for name in ("url", "title")),
@@ -106,7 +106,7 @@ def parquet_options(schema: pa.Schema) -> dict:
     leaves = {leaf for field in schema for leaf in _leaves(field.name, field.type)}
     levels = dict.fromkeys(sorted(leaves & _TEXT), COMPRESSION_LEVEL)
     return {"compression": COMPRESSION, "compression_level": levels,
-            "data_page_size": PAGE_BYTES, "use_dictionary": sorted(leaves & _DICTIONARY),
+            "use_dictionary": sorted(leaves & _DICTIONARY),
             "write_statistics": sorted(leaves & _STATISTICS),
             "column_encoding": {
                 **{name: "DELTA_BYTE_ARRAY" for name in sorted(leaves & _DELTA)},
