@@ -34,6 +34,8 @@ from .saved import rebuild_index
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import (
     ARTICLES,
+    COMPACT_LEVEL,
+    COMPACT_PAGE_BYTES,
     FETCHES,
     _fsync,
     atomic_write,
@@ -107,7 +109,8 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     staged, folder = temp_path(root, merge.folder(root) / merge.output), merge.folder(root)
     staged.parent.mkdir(exist_ok=True)
     try:
-        with pq.ParquetWriter(staged, schema, **parquet_options(schema)) as writer:
+        options = {**parquet_options(schema, COMPACT_LEVEL), "data_page_size": COMPACT_PAGE_BYTES}
+        with pq.ParquetWriter(staged, schema, **options) as writer:
             batch: list[pa.Table] = []
             for name in merge.inputs:
                 batch.append(read_file(folder / name, schema, schema.names))

@@ -23,19 +23,23 @@ RUNS = "runs"
 TEMP_DIR = ".tmp"
 TEMP_SUFFIX = ".tmp"
 COMPRESSION = "zstd"
-# zstd 15 on long text, rows sorted by article_id and version (buffer.py, compact.py),
-# dictionaries only where values repeat, statistics only on columns worth filtering on:
-# a crawl's per-run articles files take 0.69 of the same rows as gzip JSON Lines (README,
-# Benchmarks). zstd 12 is 0.71, zstd 9 0.74; zstd 19 gains 3% for eight times the CPU; pages
-# of 8 MB gain 1% for 50 MB more memory while a flush compresses.
-COMPRESSION_LEVEL = 15
+# zstd on long text at COMPRESSION_LEVEL (a crawl's flushes) or COMPACT_LEVEL (compaction),
+# rows sorted by article_id and version (buffer.py, compact.py), dictionaries only where
+# values repeat, statistics only on columns worth filtering on. Per-run articles files of a
+# crawl then take 0.74 of the same rows as gzip JSON Lines at zstd 9, 0.70 at zstd 15; but
+# zstd 15 holds about 50 MB more while a flush of 5,000 rows compresses (+40 MB crawl peak),
+# so crawls write zstd 9 and compaction zstd 15: 0.65 (README, Benchmarks). zstd 19 gains 3%
+# more for eight times the CPU; compaction's pages of 8 MB (not the crawl's: memory) 1-2%.
+COMPRESSION_LEVEL = 9
+COMPACT_LEVEL = 15
+COMPACT_PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
                "categories.list.element", "outcome", "status", "error",
                *(f"related_links.list.element.{name}" for name in ("url", "title")),
                "related_links.list.element.categories.list.element"}
 _STATISTICS = {"article_id", "language", "cms", "created", "updated", "version", "first_seen",
                "run_id", "fetched_at", "outcome", "status"}
-# zstd 15 where it pays (long text); the default level elsewhere costs less CPU for as much.
+# The higher level where it pays (long text); the default elsewhere costs less CPU for as much.
 _TEXT = {"title", "body_text", "body_html", "url", "article_id",
          *(f"{name}.list.element.{field}" for name in ("related_links", "attachments")
            for field in ("url", "title"))}
@@ -101,10 +105,10 @@ def _leaves(path: str, arrow_type: pa.DataType) -> list[str]:
     return [path]
 
 
-def parquet_options(schema: pa.Schema) -> dict:
-    """The writer options of every archive file of ``schema`` (see ``COMPRESSION_LEVEL``)."""
+def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
+    """The writer options of every archive file of ``schema``, long text at zstd ``level``."""
     leaves = {leaf for field in schema for leaf in _leaves(field.name, field.type)}
-    levels = dict.fromkeys(sorted(leaves & _TEXT), COMPRESSION_LEVEL)
+    levels = dict.fromkeys(sorted(leaves & _TEXT), level)
     return {"compression": COMPRESSION, "compression_level": levels,
             "use_dictionary": sorted(leaves & _DICTIONARY),
             "write_statistics": sorted(leaves & _STATISTICS),
