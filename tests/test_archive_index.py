@@ -160,3 +160,21 @@ def test_a_failed_index_write_is_reported_and_loses_nothing(tmp_path, monkeypatc
     monkeypatch.undo()
     assert index_how(tmp_path) == "saved, 1 files + 1 newer"
     assert verify_archive(tmp_path).ok
+
+
+def test_a_rebuilt_index_that_cannot_be_saved_still_serves_the_run(tmp_path, monkeypatch):
+    build(tmp_path)
+    index_path(tmp_path).unlink()
+    real_write = pq.write_table
+
+    def disk_full(table, where, **kwargs):
+        if str(where).endswith("latest.parquet.tmp"):  # room for the data, not the index
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(table, where, **kwargs)
+
+    monkeypatch.setattr(saved_module.pq, "write_table", disk_full)
+    how = index_how(tmp_path)  # versions right, the run's own files written
+    assert how.startswith("rebuilt (no saved index; not saved: ") and "No space left" in how
+    assert not index_path(tmp_path).exists()
+    monkeypatch.undo()
+    assert index_how(tmp_path) == "rebuilt (no saved index)"

@@ -19,9 +19,10 @@ from .saved import (
     catch_up,
     current_files,
     empty_index,
+    file_sizes,
     latest_of,
-    rebuild_index,
     usable_index,
+    write_index,
 )
 from .scan import scan_fetch_state
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_SCHEMA, PARTITION
@@ -94,11 +95,11 @@ class ArticleIndex:
         files = current_files(root)
         saved, why = usable_index(root, files)
         if saved is None:
+            rebuilt = SavedIndex(latest_of(list(files.values())), file_sizes(files))
             try:
-                rebuilt = rebuild_index(root, files)
+                write_index(root, rebuilt)
             except ArchiveWriteError as error:  # a full disk: work from the files anyway
                 why += f"; not saved: {error}"
-                rebuilt = SavedIndex(latest_of(list(files.values())))
             return cls(root, rebuilt, empty_index(), f"rebuilt ({why})")
         newer = [path for key, path in files.items() if key not in saved.covers]
         how = f"saved, {len(saved.covers)} files" + (f" + {len(newer)} newer" if newer else "")

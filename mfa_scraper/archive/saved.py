@@ -67,7 +67,7 @@ def current_files(root: Path) -> dict[str, Path]:
     return {file_key(root, path): path for path in parquet_files(root, ARTICLES)}
 
 
-def _sizes(paths: dict[str, Path]) -> dict[str, int]:
+def file_sizes(paths: dict[str, Path]) -> dict[str, int]:
     """The size of each file."""
     return {key: path.stat().st_size for key, path in paths.items()}
 
@@ -197,7 +197,7 @@ def rebuild_index(root: Path, files: dict[str, Path] | None = None) -> SavedInde
     """The index of every ``articles`` file (or of ``files``), computed from the files and
     saved; call under the writer lock."""
     files = current_files(root) if files is None else files
-    index = SavedIndex(latest_of(list(files.values())), _sizes(files))
+    index = SavedIndex(latest_of(list(files.values())), file_sizes(files))
     write_index(root, index)
     return index
 
@@ -206,6 +206,6 @@ def catch_up(root: Path, saved: SavedIndex) -> SavedIndex:
     """``saved`` brought up to every current file (those it lacks are read), and saved."""
     files = current_files(root)
     newer = [path for key, path in files.items() if key not in saved.covers]
-    index = SavedIndex(merge(saved.table, latest_of(newer)), _sizes(files))
+    index = SavedIndex(merge(saved.table, latest_of(newer)), file_sizes(files))
     write_index(root, index)
     return index
