@@ -102,15 +102,18 @@ def latest_of(files: list[Path]) -> pa.Table:
     keys = pa.concat_tables(parts).append_column("row", arange(scan.offsets[-1]))
     keys = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
     winners = highest_per_id(keys)
+    if not winners.num_rows:
+        return empty_index()
     rows = winners["row"].combine_chunks()
     by_row = pc.sort_indices(rows)
-    wanted, found = to_q(rows.take(by_row)), []
+    ascending = rows.take(by_row)
+    wanted, found = to_q(ascending), []
     for i, path in enumerate(files):
         lo = bisect.bisect_left(wanted, scan.offsets[i])
         hi = bisect.bisect_left(wanted, scan.offsets[i + 1], lo)
         if lo < hi:
             values = read_file(path, scan.schema, _VALUES)
-            values = values.take(pc.subtract(rows.take(by_row)[lo:hi], scan.offsets[i]))
+            values = values.take(pc.subtract(ascending[lo:hi], scan.offsets[i]))
             site = path.parent.name.partition("=")[2]
             found.append(values.append_column("site", pa.repeat(pa.scalar(site), hi - lo)))
     values = pa.concat_tables(found).combine_chunks().take(pc.sort_indices(by_row))

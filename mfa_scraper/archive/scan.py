@@ -108,6 +108,8 @@ def read_latest(files: list[Path], schema: pa.Schema) -> pa.Table:
     keys = pa.concat_tables(keys).append_column("row", arange(scan.offsets[-1]))
     keys = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
     rows = highest_per_id(keys)["row"].combine_chunks()  # in article_id order
+    if not len(rows):
+        return schema.empty_table()
     by_row = pc.sort_indices(rows)
     ascending = rows.take(by_row)
     wanted, parts = to_q(ascending), []
