@@ -178,3 +178,12 @@ def test_a_rebuilt_index_that_cannot_be_saved_still_serves_the_run(tmp_path, mon
     assert not index_path(tmp_path).exists()
     monkeypatch.undo()
     assert index_how(tmp_path) == "rebuilt (no saved index)"
+
+
+def test_compaction_rewrites_a_single_crawl_file_once(tmp_path):
+    build(tmp_path, runs=1)  # one file per table: still written at the crawl's zstd level
+    first = compact(tmp_path)
+    assert sorted(m.table for m in first.merges) == ["articles", "fetches"]
+    merged = next(tmp_path.glob("articles/site=*/*.parquet"))
+    assert compact(tmp_path).merges == []  # already compacted: left alone
+    assert merged.exists() and verify_archive(tmp_path).ok

@@ -1,6 +1,7 @@
 """Compaction: merge each partition's files into one, under the writer lock, crash-safe.
 
-Each partition with two or more files is merged in five steps, each safe to be killed after:
+Each partition with two or more files (or one not compacted yet) is merged in five steps,
+each safe to be killed after:
 
 1. ``stage``: stream the inputs into one file under ``.tmp/`` (readers never see it), fsync,
    check its row count is the inputs' sum;
@@ -48,6 +49,7 @@ from .store import (
 )
 
 JOURNAL_DIR = ".compact"
+COMPACTED_KEY = b"mfa_archive.compacted"  # in a merged file's metadata: nothing left to do
 BATCH_ROWS = 50_000  # rows sorted and written together: bounded memory, large zstd pages
 TABLES = {ARTICLES: ARTICLES_FILE_SCHEMA, FETCHES: FETCHES_FILE_SCHEMA}
 
@@ -110,7 +112,8 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     staged.parent.mkdir(exist_ok=True)
     try:
         options = {**parquet_options(schema, COMPACT_LEVEL), "data_page_size": COMPACT_PAGE_BYTES}
-        with pq.ParquetWriter(staged, schema, **options) as writer:
+        marked = schema.with_metadata({COMPACTED_KEY: b"1"})
+        with pq.ParquetWriter(staged, marked, **options) as writer:
             batch: list[pa.Table] = []
             for name in merge.inputs:
                 batch.append(read_file(folder / name, schema, schema.names))
@@ -179,9 +182,10 @@ def finish(root: Path, merge: Merge) -> None:
 
 
 def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int) -> Merge | None:
-    """The merge of one partition, or None when it has fewer than two files."""
+    """The merge of one partition, or None when it has no file or one already compacted
+    (a crawl's single file is rewritten: compaction compresses harder)."""
     files = sorted(folder.glob("*.parquet"))
-    if len(files) < 2:
+    if not files or (len(files) == 1 and _compacted(files[0])):
         return None
     rows = 0
     for path in files:
@@ -195,9 +199,18 @@ def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int)
     return Merge(table, site, [p.name for p in files], output, rows, journal)
 
 
+def _compacted(path: Path) -> bool:
+    """True if ``path`` was written by a compaction."""
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowException) as error:
+        raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
+    return COMPACTED_KEY in metadata
+
+
 def plan(root: Path, compaction_id: str) -> list[Merge]:
-    """The merges to do: every partition of every table with two or more files, each file's
-    footer read (ArchiveError naming the first unreadable one)."""
+    """The merges to do: every partition of every table with two or more files, or one not
+    compacted yet, each file's footer read (ArchiveError naming the first unreadable one)."""
     merges: list[Merge] = []
     for table in TABLES:
         for folder in sorted((root / table).glob(f"{PARTITION}=*")):

@@ -26,11 +26,12 @@ COMPRESSION = "zstd"
 # zstd on long text at COMPRESSION_LEVEL (a crawl's flushes) or COMPACT_LEVEL (compaction),
 # rows sorted by article_id and version (buffer.py, compact.py), dictionaries only where
 # values repeat, statistics only on columns worth filtering on. Per-run articles files of a
-# crawl then take 0.74 of the same rows as gzip JSON Lines at zstd 9, 0.70 at zstd 15; but
-# zstd 15 holds about 50 MB more while a flush of 5,000 rows compresses (+40 MB crawl peak),
-# so crawls write zstd 9 and compaction zstd 15: 0.65 (README, Benchmarks). zstd 19 gains 3%
-# more for eight times the CPU; compaction's pages of 8 MB (not the crawl's: memory) 1-2%.
-COMPRESSION_LEVEL = 9
+# crawl then take 0.93 of the same rows as gzip JSON Lines at zstd 3, 0.74 at zstd 9, 0.70 at
+# zstd 15; but the higher levels hold more memory while a flush compresses: a 20,000-article
+# crawl peaked at 293 MB before, 321 MB with zstd 9 (limit 300), 5,004 articles +40 MB with
+# zstd 15. So crawls write zstd 3 and compaction zstd 15: 0.64 (README, Benchmarks). zstd 19
+# gains 3% more for eight times the CPU; compaction's pages of 8 MB 1-2%.
+COMPRESSION_LEVEL = 3
 COMPACT_LEVEL = 15
 COMPACT_PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
