@@ -136,3 +136,39 @@ def test_a_writer_killed_mid_run_leaves_only_readable_files(tmp_path):
         assert after.report()["writer"]["lock_taken_over_from"]["run_id"] == run_id
         assert after.record(make_article(1)) in ("unchanged", "changed")
     assert not list((tmp_path / ".tmp").glob("*"))
+
+
+KILLED_AFTER_FLUSH = """
+    import os, signal, sys
+    from mfa_scraper.archive import ArchiveWriter
+    from mfa_scraper.items import Article
+    writer = ArchiveWriter(sys.argv[1]).open()
+    for number in range(1, 4):
+        writer.record(Article(url=f"https://urm.lt/en/news/{number}", site="urm.lt",
+                              language="en", cms="current", title=f"Story {number}",
+                              body_text=f"Edited {number}"))
+    writer.flush()  # the data files are there; the index would be saved on close
+    print("flushed", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_writer_killed_between_its_data_files_and_the_index(tmp_path):
+    from mfa_scraper.archive import verify_archive
+    from mfa_scraper.archive.saved import index_path
+
+    with ArchiveWriter(tmp_path) as first:
+        for number in range(1, 4):
+            first.record(make_article(number))
+    index = index_path(tmp_path).read_bytes()
+    killed = run_python(KILLED_AFTER_FLUSH, str(tmp_path))
+    out, err = killed.communicate(timeout=60)
+    assert killed.returncode == -signal.SIGKILL and out == "flushed\n", err
+    assert index_path(tmp_path).read_bytes() == index  # covers only the first run's files
+    assert verify_archive(tmp_path).ok
+    with ArchiveWriter(tmp_path) as after:
+        assert after.report()["writer"]["index"] == "saved, 1 files + 1 newer"
+        assert after.known("https://urm.lt/en/news/2").version == 2
+        assert after.record(make_article(2)) == "changed"  # back to "Text 2": version 3
+    assert Archive(tmp_path).latest()["version"].to_pylist() == [2, 3, 2]
+    assert verify_archive(tmp_path).ok

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from .schema import to_table
-from .store import FETCHES, part_name, partition_dir, write_parquet
+from .store import ARTICLES, FETCHES, part_name, partition_dir, write_parquet
 
 
 class RowBuffer:
@@ -39,6 +39,8 @@ class RowBuffer:
         # version without the fetch that produced it.
         for table, site in sorted(self._rows, key=lambda key: (key[0] != FETCHES, key)):
             rows = self._rows[table, site]
+            if table == ARTICLES:  # versions of one article, and similar URLs, compress together
+                rows.sort(key=lambda row: (row["article_id"], row["version"]))
             self.files_written += 1
             name = part_name(self.run_id, self.files_written)
             path = partition_dir(self.root, table, site) / name

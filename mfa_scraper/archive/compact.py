@@ -1,6 +1,7 @@
 """Compaction: merge each partition's files into one, under the writer lock, crash-safe.
 
-Each partition with two or more files is merged in five steps, each safe to be killed after:
+Each partition with two or more files (or one not compacted yet) is merged in five steps,
+each safe to be killed after:
 
 1. ``stage``: stream the inputs into one file under ``.tmp/`` (readers never see it), fsync,
    check its row count is the inputs' sum;
@@ -30,14 +31,17 @@ import pyarrow.parquet as pq
 from .errors import ArchiveError
 from .lock import WriterLock
 from .runs import iso_utc, new_run_id
+from .saved import rebuild_index
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import (
     ARTICLES,
-    COMPRESSION,
+    COMPACT_LEVEL,
+    COMPACT_PAGE_BYTES,
     FETCHES,
     _fsync,
     atomic_write,
     check_archive_dir,
+    parquet_options,
     part_name,
     read_file,
     remove_temp_files,
@@ -45,6 +49,8 @@ from .store import (
 )
 
 JOURNAL_DIR = ".compact"
+COMPACTED_KEY = b"mfa_archive.compacted"  # in a merged file's metadata: nothing left to do
+BATCH_ROWS = 50_000  # rows sorted and written together: bounded memory, large zstd pages
 TABLES = {ARTICLES: ARTICLES_FILE_SCHEMA, FETCHES: FETCHES_FILE_SCHEMA}
 
 
@@ -105,9 +111,17 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     staged, folder = temp_path(root, merge.folder(root) / merge.output), merge.folder(root)
     staged.parent.mkdir(exist_ok=True)
     try:
-        with pq.ParquetWriter(staged, schema, compression=COMPRESSION) as writer:
+        options = {**parquet_options(schema, COMPACT_LEVEL), "data_page_size": COMPACT_PAGE_BYTES}
+        marked = schema.with_metadata({COMPACTED_KEY: b"1"})
+        with pq.ParquetWriter(staged, marked, **options) as writer:
+            batch: list[pa.Table] = []
             for name in merge.inputs:
-                writer.write_table(read_file(folder / name, schema, schema.names))
+                batch.append(read_file(folder / name, schema, schema.names))
+                if sum(part.num_rows for part in batch) >= BATCH_ROWS:
+                    writer.write_table(_ordered(merge.table, batch))
+                    batch = []
+            if batch:
+                writer.write_table(_ordered(merge.table, batch))
     except (ArchiveError, OSError, pa.ArrowException) as error:
         staged.unlink(missing_ok=True)
         if isinstance(error, ArchiveError):
@@ -119,6 +133,15 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
         staged.unlink()
         raise ArchiveError(f"merging {folder} wrote {written} rows instead of {merge.rows}")
     return staged
+
+
+def _ordered(table: str, parts: list[pa.Table]) -> pa.Table:
+    """``parts`` as one table; versions sorted by article_id and version (they compress
+    better so), fetches left in the order they happened."""
+    merged = pa.concat_tables(parts)
+    if table != ARTICLES:
+        return merged
+    return merged.sort_by([("article_id", "ascending"), ("version", "ascending")])
 
 
 def write_journal(root: Path, merge: Merge) -> None:
@@ -159,10 +182,11 @@ def finish(root: Path, merge: Merge) -> None:
 
 
 def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int) -> Merge | None:
-    """The merge of one partition, or None when it has fewer than two files (and its one file
-    has the current schema: a file older than a column added since is rewritten)."""
+    """The merge of one partition, or None when it has no file, or one file that a
+    compaction wrote with the current columns (a crawl's single file is rewritten:
+    compaction compresses harder; so is a file older than a column added since)."""
     files = sorted(folder.glob("*.parquet"))
-    if not files or (len(files) == 1 and _current(files[0], TABLES[table])):
+    if not files or (len(files) == 1 and _settled(files[0], TABLES[table])):
         return None
     rows = 0
     for path in files:
@@ -176,17 +200,19 @@ def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int)
     return Merge(table, site, [p.name for p in files], output, rows, journal)
 
 
-def _current(path: Path, schema: pa.Schema) -> bool:
-    """Whether the file at ``path`` has exactly the columns of ``schema``."""
+def _settled(path: Path, schema: pa.Schema) -> bool:
+    """True if a compaction wrote ``path`` and it has exactly the columns of ``schema``."""
     try:
-        return pq.read_schema(path).names == schema.names
+        found = pq.read_schema(path)
     except (OSError, pa.ArrowException) as error:
         raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
+    return COMPACTED_KEY in (found.metadata or {}) and found.names == schema.names
 
 
 def plan(root: Path, compaction_id: str) -> list[Merge]:
-    """The merges to do: every partition of every table with two or more files or one file of
-    an older schema, each file's footer read (ArchiveError naming the first unreadable one)."""
+    """The merges to do: every partition of every table with two or more files, or one not
+    yet compacted with the current columns, each file's footer read (ArchiveError naming
+    the first unreadable one)."""
     merges: list[Merge] = []
     for table in TABLES:
         for folder in sorted((root / table).glob(f"{PARTITION}=*")):
@@ -221,8 +247,10 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
     """Merge the files of every partition of ``articles`` and ``fetches`` into one file each.
 
     Takes the writer lock (ArchiveLocked while a crawl runs), first finishes any compaction
-    a kill interrupted, then merges. Rows are copied as they are, in file order; a merged file
-    is named ``part-<compaction id>-<n>.parquet``. An unreadable file raises ArchiveError
+    a kill interrupted, then merges, then rebuilds the saved index of latest versions from
+    the files. Rows are copied as they are, versions sorted by article_id and version within
+    batches of ``BATCH_ROWS`` rows, fetches in file order; a merged file is named
+    ``part-<compaction id>-<n>.parquet``. An unreadable file raises ArchiveError
     naming it, before anything is changed in its partition.
     """
     root = Path(path)
@@ -240,6 +268,7 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
         for merge in plan(root, report.compaction_id):
             _merge(root, merge)
             report.merges.append(merge)
+        rebuild_index(root)  # from the files: also repairs an index verify found wrong
     finally:
         lock.release()
     return report

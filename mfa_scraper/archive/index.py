@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,11 +11,22 @@ import pyarrow.compute as pc
 
 from mfa_scraper.urls import site_of
 
-from .lookup import IdLookup, latest_rows
+from .errors import ArchiveWriteError
+from .lookup import both_hashes, latest_rows
 from .outcomes import SUCCESS_OUTCOMES
-from .scan import articles_scan, scan_fetch_state, scan_latest
-from .schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, FETCHES_SCHEMA, PARTITION
-from .store import ARTICLES, FETCHES, parquet_files, read_file, read_table
+from .saved import (
+    SavedIndex,
+    catch_up,
+    current_files,
+    empty_index,
+    file_sizes,
+    latest_of,
+    usable_index,
+    write_index,
+)
+from .scan import scan_fetch_state
+from .schema import ARTICLES_FILE_SCHEMA, FETCHES_SCHEMA, PARTITION
+from .store import ARTICLES, FETCHES, read_file, read_table
 
 FETCH_FIELDS = ("last_fetched", "etag", "last_modified")
 
@@ -39,36 +49,82 @@ class KnownArticle:
     last_modified: str | None
 
 
-class ArticleIndex:
-    """article_id -> what is known, loaded from a few columns and updated as a run goes on.
+def _find(ids: pa.Array, key: str) -> int | None:
+    """The position of ``key`` in ``ids`` (sorted, unique strings), or None."""
+    lo, hi = 0, len(ids)
+    while lo < hi:
+        middle = (lo + hi) // 2
+        if ids[middle].as_py() < key:
+            lo = middle + 1
+        else:
+            hi = middle
+    return lo if lo < len(ids) and ids[lo].as_py() == key else None
 
-    Loaded state is a few compact Arrow columns, one row per article, found through the
-    hashes of its id (``IdLookup``); no Python object per article. Fetch state is loaded per
-    site on first use. What a run learns is kept in a small dict on top.
+
+def _flat(table: pa.Table) -> dict[str, pa.Array]:
+    """The columns of ``table`` as contiguous arrays."""
+    return {name: column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+            for name, column in zip(table.column_names, table.columns, strict=True)}
+
+
+class ArticleIndex:
+    """article_id -> what is known: the saved index, plus files it does not cover yet.
+
+    Loaded state is a few Arrow columns sorted by article_id (``saved.py``), searched by
+    bisection: no Python object per article. Fetch state is loaded per site on first use.
+    What a run learns is kept in a small dict on top.
     """
 
-    def __init__(self, root: Path, latest: pa.Table, spans: dict[str, tuple[int, int]]):
-        """Index ``latest`` (``scan.scan_latest``), whose rows of each site are ``spans``."""
+    def __init__(self, root: Path, saved: SavedIndex, newer: pa.Table, how: str):
+        """Index ``saved`` and ``newer`` (the latest rows of the files it does not cover);
+        ``how`` says how the index was obtained, for the run report."""
         self._root = root
-        self._lookup = IdLookup(latest["hash"].combine_chunks(), latest["check"].combine_chunks())
-        names = ("version", "content_hash", "created")
-        self._columns = {name: latest[name].combine_chunks() for name in names}
-        self._spans = spans
-        self._starts = sorted(
-            (start, site) for site, (start, stop) in spans.items() if stop > start
-        )
-        self._fetched: dict[str, dict[str, pa.Array]] = {}
+        self.saved = saved
+        self.how = how
+        self.newer_rows = newer.num_rows
+        self._tables = [_flat(newer), _flat(saved.table)]  # newer files first
+        self._fetched: dict[str, tuple[pa.Array, dict[str, pa.Array], set[str]]] = {}
         self._fresh: dict[str, KnownArticle] = {}
         self._urls: dict[str, str] = {}
 
     @classmethod
     def load(cls, root: Path) -> ArticleIndex:
-        """Read the index of the archive at ``root`` (empty for a new archive)."""
-        files = parquet_files(root, ARTICLES)
-        scan = articles_scan(files)
-        latest, rows = scan_latest(scan)
-        sites = {path: path.parent.name.partition("=")[2] for path in files}
-        return cls(root, latest, scan.spans(rows, sites))
+        """The index of the archive at ``root`` (empty for a new archive): the saved index
+        and the files it lacks, or, if it is missing or stale, rebuilt from the files and
+        saved (call under the writer lock)."""
+        files = current_files(root)
+        saved, why = usable_index(root, files)
+        if saved is None:
+            rebuilt = SavedIndex(latest_of(list(files.values())), file_sizes(files))
+            try:
+                write_index(root, rebuilt)
+            except ArchiveWriteError as error:  # a full disk: work from the files anyway
+                why += f"; not saved: {error}"
+            return cls(root, rebuilt, empty_index(), f"rebuilt ({why})")
+        newer = [path for key, path in files.items() if key not in saved.covers]
+        how = f"saved, {len(saved.covers)} files" + (f" + {len(newer)} newer" if newer else "")
+        return cls(root, saved, latest_of(newer), how)
+
+    def save_due(self, run_versions: int) -> bool:
+        """True when the rows outside the saved index (``run_versions`` written by this run
+        included) reach a tenth of it: then the writer saves it on close."""
+        return (self.newer_rows + run_versions) * 10 >= max(self.saved.table.num_rows, 1)
+
+    def save(self) -> None:
+        """Save the index of every current file (the saved one plus the files it lacks)."""
+        self.saved = catch_up(self._root, self.saved)
+
+    def _row(self, article_id: str) -> tuple[dict[str, pa.Array], int] | None:
+        """The columns and position of the latest version of ``article_id``, or None."""
+        best = None
+        for columns in self._tables:
+            position = _find(columns["article_id"], article_id)
+            if position is not None and (
+                best is None
+                or columns["version"][position].as_py() > best[0]["version"][best[1]].as_py()
+            ):
+                best = (columns, position)
+        return best
 
     def get(self, article_id: str, *, with_fetches: bool = True) -> KnownArticle | None:
         """What is known about ``article_id`` (a normalised id), or None.
@@ -79,15 +135,16 @@ class ArticleIndex:
         known = self._fresh.get(article_id)
         if known is not None:
             return known
-        position, clash = self._lookup.find(article_id)
-        if clash:
-            return self._scan_for(article_id)
-        if position is None:
+        found = self._row(article_id)
+        if found is None:
             return None
+        columns, position = found
         values = dict.fromkeys(FETCH_FIELDS)
-        values.update((name, column[position].as_py()) for name, column in self._columns.items())
+        values.update((name, columns[name][position].as_py()) for name in ("version", "created"))
+        digest = columns["content_hash"][position].as_py()
+        values["content_hash"] = None if digest is None else digest.hex()
         if with_fetches:
-            values.update(self._fetch_state(position))
+            values.update(self._fetch_state(columns["site"][position].as_py(), article_id))
         return KnownArticle(article_id=article_id, **values)
 
     def put(self, known: KnownArticle, url: str | None = None) -> None:
@@ -119,44 +176,47 @@ class ArticleIndex:
 
     def __len__(self) -> int:
         """The number of articles with a version when the index was loaded."""
-        return len(self._lookup)
+        newer, saved = (columns["article_id"] for columns in self._tables)
+        if not len(newer):
+            return len(saved)
+        return len(saved) + len(newer) - pc.sum(pc.is_in(newer, value_set=saved)).as_py()
 
-    def _fetch_state(self, position: int) -> dict[str, object]:
-        """``FETCH_FIELDS`` of the article at ``position``, reading its site's log once."""
-        start, site = self._starts[bisect.bisect_right(self._starts, (position, "\uffff")) - 1]
+    def _fetch_state(self, site: str, article_id: str) -> dict[str, object]:
+        """``FETCH_FIELDS`` of one article of ``site``, reading that site's log once."""
         if site not in self._fetched:
             self._fetched[site] = self._load_fetches(site)
-        state = self._fetched[site]
-        return {name: state[name][position - start].as_py() for name in FETCH_FIELDS}
+        ids, state, clashes = self._fetched[site]
+        if article_id in clashes:
+            return self._exact_fetch(article_id)
+        position = _find(ids, article_id)
+        if position is None:
+            return dict.fromkeys(FETCH_FIELDS)
+        return {name: state[name][position].as_py() for name in FETCH_FIELDS}
 
-    def _load_fetches(self, site: str) -> dict[str, pa.Array]:
-        """``FETCH_FIELDS`` of each article of ``site`` known since open."""
-        start, stop = self._spans[site]
+    def _load_fetches(self, site: str) -> tuple[pa.Array, dict[str, pa.Array], set[str]]:
+        """The ids of ``site``'s articles known since open (sorted), ``FETCH_FIELDS``
+        aligned with them, and the ids whose first hash another id shares."""
+        parts = [t["article_id"].filter(pc.equal(t["site"], site)) for t in self._tables]
+        ids = pc.unique(pa.concat_arrays(parts))
+        ids = ids.take(pc.sort_indices(ids))
+        hashes, checks = both_hashes(ids)
+        counts = pc.value_counts(hashes)
+        shared = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+        clashes = set(ids.filter(pc.is_in(hashes, value_set=shared)).to_pylist())
         files = sorted((self._root / FETCHES / f"{PARTITION}={site}").glob("*.parquet"))
-        hashes = self._lookup.hashes[start:stop]
-        state = scan_fetch_state(files, hashes, self._lookup.checks[start:stop])
-        return {
+        state = scan_fetch_state(files, hashes, checks)
+        return ids, {
             "last_fetched": state["fetched_at"].combine_chunks(),
             "etag": state["etag"].combine_chunks(),
             "last_modified": state["last_modified"].combine_chunks(),
-        }
+        }, clashes
 
-    def _scan_for(self, article_id: str) -> KnownArticle | None:
+    def _exact_fetch(self, article_id: str) -> dict[str, object]:
         """The exact, slow answer for an id whose first hash is another id's too."""
         match = pc.field("article_id") == article_id
-        columns = ["version", "content_hash", "created"]
-        versions = read_table(self._root, ARTICLES, ARTICLES_SCHEMA, columns, match)
-        if not versions.num_rows:
-            return None
-        latest = versions.sort_by([("version", "descending")]).slice(0, 1).to_pylist()[0]
         fetches = read_table(self._root, FETCHES, FETCHES_SCHEMA, None, match)
         fetches = fetches.filter(pc.is_in(fetches["outcome"], pa.array(SUCCESS_OUTCOMES)))
         last = fetches.sort_by("fetched_at").slice(fetches.num_rows - 1).to_pylist()
         last = last[0] if last else {}
-        return KnownArticle(
-            article_id=article_id,
-            **latest,
-            last_fetched=last.get("fetched_at"),
-            etag=last.get("etag"),
-            last_modified=last.get("last_modified"),
-        )
+        return {"last_fetched": last.get("fetched_at"), "etag": last.get("etag"),
+                "last_modified": last.get("last_modified")}

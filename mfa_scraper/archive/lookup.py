@@ -1,14 +1,13 @@
-"""Find article ids among a million without a Python object per id: sorted 64-bit hashes.
+"""Group and match article ids among a million without a Python object per id.
 
-Each id is hashed with Python's (per-process salted) string hash; rows are grouped by that
-hash with Arrow, and a lookup binary-searches the sorted hashes. A second, independent hash
-(of the id plus a NUL) confirms a match: two ids sharing the first hash (about one chance in
-10^8 per million ids) are told apart by it, and the caller falls back to an exact scan.
+Each id is hashed with Python's (per-process salted) string hash, and rows are grouped by
+that hash with Arrow. A second, independent hash (of the id plus a NUL) confirms a match: two
+ids sharing the first hash (about one chance in 10^8 per million ids) are told apart by it,
+and the caller falls back to an exact scan. Exact per-id work sorts the ids themselves.
 """
 
 from __future__ import annotations
 
-import bisect
 from array import array
 from itertools import repeat
 
@@ -52,11 +51,6 @@ def both_hashes(ids: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     return _int64(array("q", map(_hash, values))), _int64(array("q", map(hash, salted)))
 
 
-def check_hash(article_id: str) -> int:
-    """The second hash of one id (``both_hashes``)."""
-    return hash(article_id + _SALT)
-
-
 def best_rows(
     keys: pa.Array | pa.ChunkedArray, order: pa.Array | pa.ChunkedArray
 ) -> tuple[pa.Array, pa.Array]:
@@ -78,55 +72,19 @@ def latest_rows(keys: pa.Array | pa.ChunkedArray, versions: pa.Array | pa.Chunke
     return winners.take(pc.sort_indices(winners))
 
 
-def newest_rows(hashes: pa.Array, versions: pa.Array) -> pa.Array:
-    """``latest_rows`` by id hash, quicker when most articles have one version.
-
-    Only rows whose hash also has a version above 1 are grouped; a version 1 whose id never
-    changed is its own latest row. (Two rows of one id at version 1, which the writer never
-    writes, would both stay; lookups then find the first.)
-    """
-    later = pc.greater(versions, 1)
-    if not pc.any(later).as_py():
-        return arange(len(hashes))
-    involved = pc.is_in(hashes, value_set=hashes.filter(later))
-    alone = pc.indices_nonzero(pc.invert(involved)).cast(pa.int64())
-    grouped = pc.indices_nonzero(involved).cast(pa.int64())
-    _, best = best_rows(hashes.filter(involved), versions.filter(involved))
-    rows = pa.concat_arrays([alone, grouped.take(best)])
-    return rows.take(pc.sort_indices(rows))
+def highest_per_id(keys: pa.Table) -> pa.Table:
+    """``keys`` sorted by article_id then version descending, one row (the highest) per id."""
+    keys = keys.combine_chunks()  # sorting chunked columns is several times slower
+    keys = keys.take(pc.sort_indices(
+        keys, sort_keys=[("article_id", "ascending"), ("version", "descending")]))
+    ids = keys["article_id"]
+    if keys.num_rows < 2:
+        return keys
+    differs = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
+    first = pa.chunked_array([pa.array([True]), *differs.chunks], pa.bool_())
+    return keys.filter(first)
 
 
 def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """One contiguous array."""
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
-class IdLookup:
-    """Positions of ids among distinct ids (the latest rows of an archive), by their hashes."""
-
-    def __init__(self, hashes: pa.Array, checks: pa.Array):
-        """Index positions 0..n-1, whose ids have the ``both_hashes`` ``hashes``, ``checks``."""
-        order = pc.sort_indices(hashes)
-        self.hashes = hashes
-        self.checks = checks
-        self._sorted = to_q(hashes.take(order))
-        self._positions = to_q(order)
-        self._checks = to_q(checks)
-
-    def find(self, article_id: str) -> tuple[int | None, bool]:
-        """``(position, clash)``: the position of ``article_id`` or None; ``clash`` is True
-        when another id has the same first hash, so None may be wrong: scan exactly instead.
-        """
-        key, check = _hash(article_id), check_hash(article_id)
-        i = bisect.bisect_left(self._sorted, key)
-        clash = False
-        while i < len(self._sorted) and self._sorted[i] == key:
-            position = self._positions[i]
-            if self._checks[position] == check:
-                return position, False
-            clash, i = True, i + 1
-        return None, clash
-
-    def __len__(self) -> int:
-        """The number of ids."""
-        return len(self._sorted)

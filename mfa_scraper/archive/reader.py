@@ -16,9 +16,10 @@ from .errors import ArchiveError
 from .history import select_version
 from .lookup import latest_rows
 from .runs import read_runs
+from .scan import read_latest
 from .schema import ARTICLES_SCHEMA, FETCHES_SCHEMA, UTC_TIMESTAMP
 from .select import as_instant, filter_versions
-from .store import ARTICLES, FETCHES, check_archive_dir, read_table
+from .store import ARTICLES, FETCHES, check_archive_dir, parquet_files, read_table
 
 
 def _instant(when: datetime | str) -> datetime:
@@ -81,9 +82,18 @@ class Archive:
         table = self.versions() if all_versions else self.latest()
         return filter_versions(table, **filters)
 
-    def latest(self) -> pa.Table:
-        """The newest version of every article, one row per article_id."""
-        return _newest(read_table(self.path, ARTICLES, ARTICLES_SCHEMA))
+    def latest(self, *, columns: list[str] | None = None) -> pa.Table:
+        """The newest version of every article, one row per article_id, sorted by it.
+
+        ``columns`` reads only those (plus ``article_id`` and ``version``): without the
+        bodies it is several times quicker.
+        """
+        names = _with(columns, ["article_id", "version"]) or ARTICLES_SCHEMA.names
+        unknown = [name for name in names if name not in ARTICLES_SCHEMA.names]
+        if unknown:
+            raise ValueError(f"not articles columns: {unknown}")
+        schema = pa.schema([ARTICLES_SCHEMA.field(name) for name in names])
+        return read_latest(parquet_files(self.path, ARTICLES), schema)
 
     def as_of(self, when: datetime | str) -> pa.Table:
         """Each article as it stood at ``when``: its latest version first seen at or before it.

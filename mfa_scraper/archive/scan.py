@@ -1,7 +1,6 @@
-"""Read what a writer needs to know from the archive files, a few columns at a time.
+"""Read the archive files a few columns at a time: keys of every row, the rest of the winners.
 
-Files are read one at a time. Per row only integers are kept (id hashes, versions, times);
-strings are read again only for the rows that win.
+Files are read one at a time; other columns are read again only for the rows that win.
 """
 
 from __future__ import annotations
@@ -13,13 +12,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .lookup import arange, best_rows, both_hashes, newest_rows, to_q
+from .lookup import arange, best_rows, both_hashes, highest_per_id, to_q
 from .outcomes import SUCCESS_OUTCOMES
-from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA
+from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import read_file
 
 KEY_COLUMNS = ["article_id", "version"]
-LATEST_COLUMNS = ["content_hash", "created"]
 FETCH_KEY_COLUMNS = ["article_id", "fetched_at", "outcome"]
 FETCH_STATE_COLUMNS = ["fetched_at", "etag", "last_modified"]
 
@@ -58,44 +56,10 @@ class Scan:
                 parts.append(table.take(pc.subtract(rows[lo:hi], self.offsets[i])))
         return parts
 
-    def spans(self, rows: pa.Array, group_of: dict[Path, str]) -> dict[str, tuple[int, int]]:
-        """Where the rows of each group of files fall in ``rows`` (ascending): ``start, stop``.
-
-        Files of a group must be consecutive (the sorted paths of one partition are).
-        """
-        wanted, spans = to_q(rows), {}
-        for i, path in enumerate(self.files):
-            stop = bisect.bisect_left(wanted, self.offsets[i + 1])
-            start, _ = spans.get(group_of[path], (bisect.bisect_left(wanted, self.offsets[i]), 0))
-            spans[group_of[path]] = (start, stop)
-        return spans
-
 
 def _concat(arrays: list[pa.Array], arrow_type: pa.DataType) -> pa.Array:
     """``arrays`` as one array of ``arrow_type``."""
     return pa.concat_arrays(arrays) if arrays else pa.array([], arrow_type)
-
-
-def scan_latest(scan: Scan) -> tuple[pa.Table, pa.Array]:
-    """The latest version row of every article in an ``articles`` scan.
-
-    Returns the table (``content_hash``, ``created``, ``hash`` and ``check``: the id's two
-    hashes, ``version``) and the global row number of each of its rows, ascending.
-    """
-    hashes, checks, versions = [], [], []
-    for table in scan.tables(KEY_COLUMNS):
-        first, second = both_hashes(table["article_id"])
-        hashes.append(first)
-        checks.append(second)
-        versions.append(table["version"].combine_chunks())
-    all_hashes, all_versions = _concat(hashes, pa.int64()), _concat(versions, pa.int32())
-    rows = newest_rows(all_hashes, all_versions)
-    parts = scan.gather(rows, LATEST_COLUMNS)
-    empty = pa.schema([ARTICLES_FILE_SCHEMA.field(c) for c in LATEST_COLUMNS]).empty_table()
-    latest = pa.concat_tables(parts) if parts else empty
-    latest = latest.append_column("hash", all_hashes.take(rows))
-    latest = latest.append_column("check", _concat(checks, pa.int64()).take(rows))
-    return latest.append_column("version", all_versions.take(rows)), rows
 
 
 def articles_scan(files: list[Path]) -> Scan:
@@ -129,3 +93,35 @@ def scan_fetch_state(files: list[Path], hashes: pa.Array, checks: pa.Array) -> p
     state = pa.concat_tables(parts).combine_chunks() if parts else empty
     where = pc.index_in(arange(len(hashes)).cast(pa.int32()), value_set=found.take(order))
     return state.take(where)
+
+
+def read_latest(files: list[Path], schema: pa.Schema) -> pa.Table:
+    """The columns of ``schema`` (``articles`` columns, the partition column allowed) of the
+    highest version of each article in ``files`` (sorted paths), sorted by article_id.
+
+    Keys are read first; then each file's other columns once, keeping only its winning rows.
+    """
+    scan = articles_scan(files)
+    keys = list(scan.tables(KEY_COLUMNS))
+    if not keys:
+        return schema.empty_table()
+    keys = pa.concat_tables(keys).append_column("row", arange(scan.offsets[-1]))
+    keys = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
+    rows = highest_per_id(keys)["row"].combine_chunks()  # in article_id order
+    if not len(rows):
+        return schema.empty_table()
+    by_row = pc.sort_indices(rows)
+    ascending = rows.take(by_row)
+    wanted, parts = to_q(ascending), []
+    stored = [name for name in schema.names if name != PARTITION]
+    for i, path in enumerate(files):
+        lo = bisect.bisect_left(wanted, scan.offsets[i])
+        hi = bisect.bisect_left(wanted, scan.offsets[i + 1], lo)
+        if lo < hi:
+            table = read_file(path, scan.schema, stored, metadata=scan._footers[i])
+            table = table.take(pc.subtract(ascending[lo:hi], scan.offsets[i]))
+            if PARTITION in schema.names:
+                site = pa.repeat(pa.scalar(path.parent.name.partition("=")[2]), hi - lo)
+                table = table.append_column(PARTITION, site)
+            parts.append(table.select(schema.names))
+    return pa.concat_tables(parts).take(pc.sort_indices(by_row))

@@ -15,6 +15,14 @@ from .compact import half_done, read_journals
 from .errors import ArchiveError
 from .outcomes import CHANGED, NEW
 from .rows import recomputed_hash
+from .saved import (
+    IndexProblem,
+    current_files,
+    digest_of,
+    index_path,
+    read_index,
+    stale_reason,
+)
 from .schema import ADDED_COLUMNS, ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION, conform
 from .store import ARTICLES, FETCHES, RUNS, WARC, check_archive_dir, parquet_files
 
@@ -205,6 +213,35 @@ class _Checker:
                              "an interrupted compaction left its inputs next to the merged "
                              "file (rows twice): run `mfa-archive compact` to finish it")
 
+    def check_index(self) -> None:
+        """The saved index of latest versions, if there is one and the files it covers are
+        all there, reads and matches those files. (One that covers files gone or changed
+        is merely stale: the next writer rebuilds it.)"""
+        path = index_path(self.root)
+        try:
+            saved = read_index(self.root)
+        except IndexProblem as problem:
+            self.problem("index", path, f"{problem}; the next writer rebuilds it")
+            return
+        if saved is None or stale_reason(saved, current_files(self.root)):
+            return
+        expected: dict[str, tuple] = {}
+        covered = {str(self.root / ARTICLES / key) for key in saved.covers}
+        for row, file in self.versions:
+            key, version = row["article_id"], row["version"]
+            if key is None or version is None or file not in covered:
+                continue
+            if key not in expected or expected[key][1] < version:
+                expected[key] = (row[PARTITION], version, digest_of(row["content_hash"]),
+                                 row["created"])
+        found = {row["article_id"]: (row["site"], row["version"], row["content_hash"],
+                                     row["created"]) for row in saved.table.to_pylist()}
+        wrong = sorted(k for k in expected.keys() | found.keys()
+                       if expected.get(k) != found.get(k))
+        if wrong:
+            self.problem("index", path, f"{len(wrong)} articles differ from the files it "
+                         f"covers (first: {wrong[0]}): run `mfa-archive compact` to rebuild it")
+
 
 def verify_archive(path: str | Path) -> VerifyReport:
     """Check the archive at ``path``; the report lists every problem found.
@@ -212,8 +249,9 @@ def verify_archive(path: str | Path) -> VerifyReport:
     Checks: every Parquet file reads and has the archive's schema; (article_id, version) is
     unique and contiguous from 1; every content_hash recomputes from its row; every version
     has the new/changed fetch that wrote it; no fetch row is duplicated; every WARC file a
-    row points at exists; run reports read;
-    no compaction was left half done. ArchiveError only if ``path`` is not an archive.
+    row points at exists; run reports read; no compaction was left half done; the saved
+    index of latest versions matches the files. ArchiveError only if ``path`` is not an
+    archive.
     """
     root = Path(path)
     if not root.is_dir():
@@ -227,4 +265,5 @@ def verify_archive(path: str | Path) -> VerifyReport:
     checker.check_captures()
     checker.check_runs()
     checker.check_compactions()
+    checker.check_index()
     return checker.report

@@ -149,6 +149,7 @@ class ArchiveWriter:
             "host": socket.gethostname(),
             "lock_taken_over_from": self._lock.previous_holder,
             "temp_files_removed": len(removed),
+            "index": index.how,
         }
         run = Run(self.run_id, started, self.arguments, writer=writer)
         write_run(self.path, run.as_dict())
@@ -172,10 +173,21 @@ class ArchiveWriter:
                 run.error = run.error or f"{type(error).__name__}: {error}"
                 self._write_final(run, health, quietly=True)
                 raise
+            self._save_index(run)
             self._write_final(run, health, quietly=False)
         finally:
             self._lock.release()
         return run.as_dict()
+
+    def _save_index(self, run: Run) -> None:
+        """Save the index of latest versions when enough rows lie outside it; a failure
+        is reported in the run, not raised (the next writer reads the newer files)."""
+        if not self._index.save_due(sum(run.stats.versions.values())):
+            return
+        try:
+            self._index.save()
+        except ArchiveError as error:
+            run.writer["index_error"] = f"{type(error).__name__}: {error}"
 
     def _write_final(self, run: Run, health: Health | None, *, quietly: bool) -> None:
         """Finish ``run`` and write its report; ``quietly`` ignores a failing disk."""
