@@ -192,12 +192,14 @@ def kind_of(entry: dict, kinds: dict) -> str | None:
     return kinds.get((entry["site"], norm_path(entry["path"])))
 
 
-def run_crawl(cmd: list[str], timeout: float) -> dict:
-    """Run a crawl subprocess; wall time, exit status and its own peak RSS (wait4)."""
+def run_crawl(cmd: list[str], timeout: float, project: Path = PROJECT) -> dict:
+    """Run a crawl subprocess from ``project`` (whose code and settings it then runs: ``-m``
+    puts the working directory first on sys.path); wall time, CPU time (user + system, of
+    the crawl process alone), exit status and its own peak RSS (wait4)."""
     env = {**os.environ, "MFA_CONTACT": "bench@example.org"}
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        process = subprocess.Popen(cmd, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=errors,
+        process = subprocess.Popen(cmd, cwd=project, stdout=subprocess.DEVNULL, stderr=errors,
                                    env=env)
         deadline = started + timeout
         hwm_kb = 0  # VmHWM of the child itself (ru_maxrss would include the parent's, vfork)
@@ -225,13 +227,13 @@ def run_crawl(cmd: list[str], timeout: float) -> dict:
             "cpu_s": usage.ru_utime + usage.ru_stime, "stderr_tail": tail}
 
 
-def full_crawl(archive: Path, starts: list[str], timeout: float, revisit: str = "window"
-               ) -> dict:
+def full_crawl(archive: Path, starts: list[str], timeout: float, revisit: str = "window",
+               settings: dict | None = None, project: Path = PROJECT) -> dict:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "mfa_news",
            "-a", f"start_urls={','.join(starts)}", "-a", f"revisit={revisit}"]
-    for name, value in {**FAST, "ARCHIVE_DIR": str(archive)}.items():
+    for name, value in {**FAST, "ARCHIVE_DIR": str(archive), **(settings or {})}.items():
         cmd += ["-s", f"{name}={value}"]
-    return run_crawl(cmd, timeout)
+    return run_crawl(cmd, timeout, project)
 
 
 def bare_crawl(urls_file: Path, timeout: float) -> dict:
@@ -261,7 +263,13 @@ def dir_bytes(path: Path) -> int:
 
 # -- 2, 3, 5, 6: crawls ---------------------------------------------------------------------
 
-def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: float) -> dict:
+def cpu_ratio(bare: dict, full: dict) -> float:
+    """Full pipeline's articles per CPU-second over the bare spider's (same articles)."""
+    return bare["cpu_s"] / full["cpu_s"] if full["cpu_s"] else 0.0
+
+
+def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: float,
+                 before: Path | None = None, overhead_only: bool = False) -> dict:
     results: dict = {}
     with running_replica(articles=per_listing, timeout=60) as replica:
         kinds = page_kinds(replica.dataset)
@@ -291,6 +299,30 @@ def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: 
             + note, ">= 0.8", ratio >= 0.8)
         row("  wall / CPU", f"full {first['wall_s']:.1f}s/{first['cpu_s']:.1f}s cpu, "
             f"bare {bare['wall_s']:.1f}s/{bare['cpu_s']:.1f}s cpu")
+        # The machine is shared: CPU seconds of the crawl process are the stable figure.
+        by_cpu = cpu_ratio(bare, first)
+        results["crawl_overhead"]["ratio_cpu"] = by_cpu
+        row("2 crawl overhead by CPU", f"bare {bare['cpu_s']:.1f}s / full {first['cpu_s']:.1f}s"
+            f" cpu = {by_cpu:.2f} ({1000 * bare['cpu_s'] / len(articles):.1f} vs "
+            f"{1000 * first['cpu_s'] / len(articles):.1f} ms an article)", ">= 0.8", by_cpu >= 0.8)
+        # The WARC capture's share: the same crawl with WARC_ENABLED=0.
+        nowarc = full_crawl(work / "archive-nowarc", starts, timeout, settings={"WARC_ENABLED": "0"})
+        replica_log(replica.urls)
+        share = (first["cpu_s"] - nowarc["cpu_s"]) / first["cpu_s"] if first["cpu_s"] else 0.0
+        results["crawl_overhead"]["no_warc"] = {**nowarc, "ratio_cpu": cpu_ratio(bare, nowarc),
+                                                "warc_share_cpu": share}
+        row("  WARC capture share", f"full without WARC {nowarc['wall_s']:.1f}s/"
+            f"{nowarc['cpu_s']:.1f}s cpu = {cpu_ratio(bare, nowarc):.2f} of bare; WARC "
+            f"{first['cpu_s'] - nowarc['cpu_s']:.1f}s = {100 * share:.0f}% of the full crawl's CPU")
+        if before is not None:  # the same crawl by another checkout (the code before a change)
+            old = full_crawl(work / "archive-before", starts, timeout, project=before)
+            replica_log(replica.urls)
+            results["crawl_overhead"]["before"] = {**old, "project": str(before),
+                                                   "ratio_cpu": cpu_ratio(bare, old)}
+            row("  before (--before)", f"{before}: {old['wall_s']:.1f}s/{old['cpu_s']:.1f}s cpu"
+                f" = {cpu_ratio(bare, old):.2f} of bare (exit {old['exit']})")
+        if overhead_only:
+            return results
         if first["exit"] != 0 or full_n < len(articles):
             print(f"    full crawl: exit {first['exit']}, {full_n} article requests\n"
                   f"{first['stderr_tail']}", file=sys.stderr)
@@ -589,6 +621,10 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp/mfa-bench-archives")
     parser.add_argument("--only", default="1,2,4", help="items to run: 1 parse, 2 crawls "
                         "(items 2, 3, 5, 6), 4 archive scaling")
+    parser.add_argument("--before", help="another checkout of the project (e.g. `git archive "
+                        "main | tar -x -C DIR`): item 2 also runs its full crawl, same replica")
+    parser.add_argument("--overhead-only", action="store_true",
+                        help="item 2 only: skip the incremental, bytes and memory crawls")
     options = parser.parse_args()
     only = set(options.only.split(","))
     started = time.perf_counter()
@@ -610,10 +646,9 @@ def main() -> None:
         if "2" in only:
             big, small = (200, 50) if options.quick else (556, 2223)
             # full: 5,004 articles for items 2/3/6, and 20,007 for item 5 (small is the 5k run)
-            if options.quick:
-                results.update(bench_crawls(big, small, work, timeout=600))
-            else:
-                results.update(bench_crawls(big, small, work, timeout=1800))
+            before = Path(options.before).resolve() if options.before else None
+            results.update(bench_crawls(big, small, work, timeout=600 if options.quick else 1800,
+                                        before=before, overhead_only=options.overhead_only))
         if "4" in only:
             sizes = [10_000, 100_000] if options.quick else [10_000, 100_000, 1_000_000]
             if options.quick and (cache / "v2-1000000" / "done.json").exists():
