@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 # Percent-encodings that real links use for characters a path may carry literally;
 # the new CMS's `slug:id` arrives both ways, so both must map to one key.
 _PATH_UNESCAPES = {"%3A": ":", "%3a": ":"}
+# A crawl asks for the site and key of one URL a dozen times (spider, middlewares, archive).
+_MEMO = 1 << 14
 
 
+@lru_cache(maxsize=_MEMO)
 def site_of(url: str) -> str:
     """Host of ``url`` in lower case without ``www.``; a non-default port is kept.
 
@@ -22,6 +26,7 @@ def site_of(url: str) -> str:
     return host
 
 
+@lru_cache(maxsize=_MEMO)
 def article_id(url: str) -> str:
     """Stable key of an article URL: https, no ``www.``, ``%3A`` -> ``:``, no fragment.
 

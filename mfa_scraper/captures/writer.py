@@ -6,6 +6,7 @@ import contextlib
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,6 +43,16 @@ def _exclusive(path: Path) -> BinaryIO:
     return open(path, "xb", buffering=0)
 
 
+def _write_all(handle: BinaryIO, data: bytes) -> None:
+    """Write all of ``data`` to an unbuffered file (a raw write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        written = handle.write(view)
+        if not written:
+            raise OSError(f"wrote nothing of {len(view)} bytes")
+        view = view[written:]
+
+
 class CaptureWriter:
     """Writes request + response records (a ``revisit`` when the payload was captured
     before, in this run or an earlier one) into ``directory``.
@@ -69,6 +80,11 @@ class CaptureWriter:
         self._now = now
         self._opener = opener
         self._build = builder()
+        # One writer for every record, into a buffer written out with one call per capture
+        # (a WARCWriter per record looked up the host name; the file is unbuffered, and
+        # warcio writes each compressed piece separately).
+        self._buffer = BytesIO()
+        self._warc = WARCWriter(self._buffer, gzip=True, warc_version=WARC_VERSION)
         self._index: DigestIndex | None = None
         self._handle: BinaryIO | None = None
         self._name: str | None = None
@@ -113,9 +129,12 @@ class CaptureWriter:
             refers = (original.record_id, original.uri, original.date)
             record = revisit_record(self._build, exchange, date, digest, refers)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
-        out = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
-        out.write_record(record)
-        out.write_record(request_record(self._build, exchange, date, record_id))
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._warc.write_record(record)
+        self._warc.write_record(request_record(self._build, exchange, date, record_id))
+        _write_all(self._handle, buffer.getvalue())
         self._counts["revisits" if original else "responses"] += 1
         if original is None and digest != EMPTY_DIGEST:
             new = Original(self._name, offset, record_id, exchange.url, date)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import cached_property
 from urllib.parse import unquote, urlsplit
@@ -17,8 +18,9 @@ from mfa_scraper.pages.text import absolute, clean, marker_text, tag_of
 # Article URLs: new CMS ".../<catId>/<slug>:<id>", old CMS ".../news/<slug>".
 CURRENT_ARTICLE_PATH = re.compile(r"/\d+/[^/]+:\d+/?$")
 # (a number after the section word is a new-CMS listing, "/en/news/928", not an article)
+# (nor is the section's feed or archive, "/default/en/news/rss")
 LEGACY_ARTICLE_PATH = re.compile(
-    r"/(?:news|naujienos|novosti|новости|novini|новини)/(?!\d+/?$)[^/]+/?$"
+    r"/(?:news|naujienos|novosti|новости|novini|новини)/(?!\d+/?$|(?:rss|archive)/?$)[^/]+/?$"
 )
 NEXT_TEXTS = frozenset({"»", "›", ">", ">>", "next", "next »", "next ›", "kitas", "kitas »",
                         "toliau", "toliau »", "kitas puslapis", "следующая", "далее", "вперед",
@@ -49,6 +51,7 @@ class ListingPage:
         self.sel = selector
         self.root = selector.root
         self._pager: dict = {}  # element -> whether it is a pager (memo for _in_pager)
+        self._tags: dict = {}  # element -> whether it is a tag list (memo for _in_tags)
 
     @cached_property
     def index(self) -> PageIndex:
@@ -71,23 +74,36 @@ class ListingPage:
             if (not url or not is_article_url(url) or self._in_pager(link)
                     or self.index.in_chrome(link)):
                 continue
-            if not blocks.is_all_news(link.text_content()):
+            text = clean(link.text_content())
+            # Old-CMS theme links ("/news/european-union-59") have an article's URL shape:
+            # tags, filter lists and tag lists are told apart by the markup instead.
+            if not blocks.is_all_news(text) and not self._is_tag(link):
                 links.append((link, url))
         return links
 
     def _entries_around_links(self) -> list:
+        """One entry per article URL: the largest element holding that URL's links only.
+
+        An entry often links its article twice (photo and title); their common ancestor is
+        the entry. Links of one URL spread over several entries each make their own.
+        """
         links = self._candidate_links()
         owner = {link: url for link, url in links}
-        entries: list = []
+        by_url: dict[str, list] = {}
         for link, url in links:
-            entry = link
-            for ancestor in link.iterancestors():
-                urls = {owner[a] for a in ancestor.iter("a") if a in owner}
-                if urls != {url}:
-                    break
-                entry = ancestor
-            if entry not in entries:
-                entries.append(entry)
+            by_url.setdefault(url, []).append(link)
+        entries: list = []
+        for url, same in by_url.items():
+            shared = _common_ancestor(same)
+            starts = [shared] if _urls_in(shared, owner) == {url} else same
+            for start in starts:
+                entry = start
+                for ancestor in start.iterancestors():
+                    if _urls_in(ancestor, owner) != {url}:
+                        break
+                    entry = ancestor
+                if entry not in entries:
+                    entries.append(entry)
         return entries
 
     def _title_link(self, entry):
@@ -97,7 +113,8 @@ class ListingPage:
                 return found[0]
         links = [a for a in entry.iter("a") if a.get("href")] if tag_of(entry) != "a" else [entry]
         links = [a for a in links if clean(a.text_content()).casefold() not in MORE_TEXTS]
-        links = [a for a in links if is_article_url(absolute(self.url, a.get("href")) or "")]
+        links = [a for a in links if is_article_url(absolute(self.url, a.get("href")) or "")
+                 and not self._is_tag(a)]
         return max(links, key=lambda a: len(clean(a.text_content())), default=None)
 
     def _date(self, entry, title: str) -> tuple:
@@ -152,6 +169,21 @@ class ListingPage:
                 return self._other_page(found)
         return None
 
+    def _is_tag(self, link) -> bool:
+        text = clean(link.text_content())
+        return bool(text and blocks.is_tag_link(link, text)) or self._in_tags(link)
+
+    def _in_tags(self, link) -> bool:
+        """Whether ``link`` sits in a tag list or theme filter (memoised along the chain)."""
+        memo = self._tags
+        for ancestor in link.iterancestors():
+            found = memo.get(ancestor)
+            if found is None:
+                found = memo[ancestor] = blocks.is_tag_container(ancestor)
+            if found:
+                return True
+        return False
+
     def _in_pager(self, link) -> bool:
         """Whether any ancestor of ``link`` is a pager (memoised along the chain)."""
         memo = self._pager
@@ -169,13 +201,44 @@ class ListingPage:
 
     def to_listing(self) -> Listing:
         """Assemble the Listing: items in page order, duplicates dropped."""
-        items, seen = [], set()
+        found: dict[str, ListingItem] = {}
         for entry in self.entries:
             item = self.item(entry)
-            if item and item.url not in seen:
-                seen.add(item.url)
-                items.append(item)
-        return Listing(url=self.url, cms=self.cms, items=items, next_page=self.next_page)
+            if item:
+                found[item.url] = _better(found[item.url], item) if item.url in found else item
+        return Listing(url=self.url, cms=self.cms, items=list(found.values()),
+                       next_page=self.next_page)
+
+
+def _urls_in(element, owner: dict) -> set:
+    return {owner[a] for a in element.iter("a") if a in owner}
+
+
+def _common_ancestor(elements):
+    """The lowest element holding all of ``elements`` (the element itself for one)."""
+    first = elements[0]
+    if len(elements) == 1:
+        return first
+    chain = [first, *first.iterancestors()]
+    rank = {element: i for i, element in enumerate(chain)}
+    depth = 0
+    for element in elements[1:]:
+        node = element
+        while node is not None and node not in rank:
+            node = node.getparent()
+        depth = max(depth, rank[node]) if node is not None else len(chain) - 1
+    return chain[depth]
+
+
+def _better(kept: ListingItem, other: ListingItem) -> ListingItem:
+    """Two entries of one article: the longer title wins; a missing date or tags are filled."""
+    best, spare = (other, kept) if len(other.title) > len(kept.title) else (kept, other)
+    return dataclasses.replace(
+        best,
+        date=best.date or spare.date,
+        date_raw=best.date_raw if best.date else spare.date_raw,
+        categories=best.categories or spare.categories,
+    )
 
 
 def _is_pager(element) -> bool:

@@ -192,12 +192,14 @@ def kind_of(entry: dict, kinds: dict) -> str | None:
     return kinds.get((entry["site"], norm_path(entry["path"])))
 
 
-def run_crawl(cmd: list[str], timeout: float) -> dict:
-    """Run a crawl subprocess; wall time, exit status and its own peak RSS (wait4)."""
+def run_crawl(cmd: list[str], timeout: float, project: Path = PROJECT) -> dict:
+    """Run a crawl subprocess from ``project`` (whose code and settings it then runs: ``-m``
+    puts the working directory first on sys.path); wall time, CPU time (user + system, of
+    the crawl process alone), exit status and its own peak RSS (wait4)."""
     env = {**os.environ, "MFA_CONTACT": "bench@example.org"}
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        process = subprocess.Popen(cmd, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=errors,
+        process = subprocess.Popen(cmd, cwd=project, stdout=subprocess.DEVNULL, stderr=errors,
                                    env=env)
         deadline = started + timeout
         hwm_kb = 0  # VmHWM of the child itself (ru_maxrss would include the parent's, vfork)
@@ -225,13 +227,13 @@ def run_crawl(cmd: list[str], timeout: float) -> dict:
             "cpu_s": usage.ru_utime + usage.ru_stime, "stderr_tail": tail}
 
 
-def full_crawl(archive: Path, starts: list[str], timeout: float, revisit: str = "window"
-               ) -> dict:
+def full_crawl(archive: Path, starts: list[str], timeout: float, revisit: str = "window",
+               settings: dict | None = None, project: Path = PROJECT) -> dict:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "mfa_news",
            "-a", f"start_urls={','.join(starts)}", "-a", f"revisit={revisit}"]
-    for name, value in {**FAST, "ARCHIVE_DIR": str(archive)}.items():
+    for name, value in {**FAST, "ARCHIVE_DIR": str(archive), **(settings or {})}.items():
         cmd += ["-s", f"{name}={value}"]
-    return run_crawl(cmd, timeout)
+    return run_crawl(cmd, timeout, project)
 
 
 def bare_crawl(urls_file: Path, timeout: float) -> dict:
@@ -261,7 +263,14 @@ def dir_bytes(path: Path) -> int:
 
 # -- 2, 3, 5, 6: crawls ---------------------------------------------------------------------
 
-def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: float) -> dict:
+def cpu_ratio(bare: dict, full: dict) -> float:
+    """Full pipeline's articles per CPU-second over the bare spider's (same articles)."""
+    return bare["cpu_s"] / full["cpu_s"] if full["cpu_s"] else 0.0
+
+
+def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: float,
+                 before: Path | None = None, overhead_only: bool = False, repeat: int = 1
+                 ) -> dict:
     results: dict = {}
     with running_replica(articles=per_listing, timeout=60) as replica:
         kinds = page_kinds(replica.dataset)
@@ -291,6 +300,54 @@ def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: 
             + note, ">= 0.8", ratio >= 0.8)
         row("  wall / CPU", f"full {first['wall_s']:.1f}s/{first['cpu_s']:.1f}s cpu, "
             f"bare {bare['wall_s']:.1f}s/{bare['cpu_s']:.1f}s cpu")
+        # The machine is shared: CPU seconds of the crawl process are the stable figure;
+        # each variant runs `repeat` times in turns (medians), plus once with no pages to
+        # fetch (the start-up: imports, archive open and close).
+        variants = {"bare": [bare], "full": [first], "no_warc": [], "before": []}
+        for turn in range(repeat):
+            if turn:
+                variants["bare"].append(bare_crawl(urls_file, timeout))
+                replica_log(replica.urls)
+                variants["full"].append(full_crawl(work / f"archive-{turn}", starts, timeout))
+                replica_log(replica.urls)
+            variants["no_warc"].append(full_crawl(work / f"archive-nowarc-{turn}", starts, timeout,
+                                                  settings={"WARC_ENABLED": "0"}))
+            replica_log(replica.urls)
+            if before is not None:  # the same crawl by another checkout (the code before a change)
+                variants["before"].append(full_crawl(work / f"archive-before-{turn}", starts,
+                                                     timeout, project=before))
+                replica_log(replica.urls)
+        empty = work / "no-urls.txt"
+        empty.write_text("", encoding="utf-8")
+        nothing = [next(iter(replica.urls.values())) + "/no-such-listing"]
+        idle = {"bare": bare_crawl(empty, timeout)["cpu_s"],
+                "full": full_crawl(work / "archive-idle", nothing, timeout)["cpu_s"]}
+        idle["no_warc"] = idle["before"] = idle["full"]
+        replica_log(replica.urls)
+        cpu = {name: sorted(r["cpu_s"] for r in runs)[len(runs) // 2]
+               for name, runs in variants.items() if runs}
+        per_page = {name: (cpu[name] - idle[name]) / len(articles) for name in cpu}
+        by_cpu = cpu["bare"] / cpu["full"]
+        steady = per_page["bare"] / per_page["full"]
+        results["crawl_overhead"].update(
+            ratio_cpu=by_cpu, ratio_cpu_steady=steady, cpu_s_median=cpu, idle_cpu_s=idle,
+            cpu_ms_per_article=per_page, runs={k: v[1:] if k in ("bare", "full") else v
+                                               for k, v in variants.items()})
+        row("2 crawl overhead by CPU", f"bare {cpu['bare']:.1f}s / full {cpu['full']:.1f}s cpu "
+            f"= {by_cpu:.2f}; without start-up ({idle['bare']:.1f}s/{idle['full']:.1f}s) "
+            f"{1000 * per_page['bare']:.1f} vs {1000 * per_page['full']:.1f} ms an article "
+            f"= {steady:.2f} (median of {repeat})", ">= 0.8", steady >= 0.8)
+        warc = per_page["full"] - per_page["no_warc"]
+        row("  WARC capture share", f"full without WARC {cpu['no_warc']:.1f}s cpu, "
+            f"{1000 * per_page['no_warc']:.1f} ms an article = "
+            f"{per_page['bare'] / per_page['no_warc']:.2f} of bare; WARC {1000 * warc:.2f} ms "
+            f"= {100 * warc / per_page['full']:.0f}% of the full pipeline's")
+        if before is not None:
+            row("  before (--before)", f"{before}: {cpu['before']:.1f}s cpu, "
+                f"{1000 * per_page['before']:.1f} ms an article = "
+                f"{per_page['bare'] / per_page['before']:.2f} of bare")
+        if overhead_only:
+            return results
         if first["exit"] != 0 or full_n < len(articles):
             print(f"    full crawl: exit {first['exit']}, {full_n} article requests\n"
                   f"{first['stderr_tail']}", file=sys.stderr)
@@ -624,6 +681,12 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp/mfa-bench-archives")
     parser.add_argument("--only", default="1,2,4", help="items to run: 1 parse, 2 crawls "
                         "(items 2, 3, 5, 6), 4 archive scaling")
+    parser.add_argument("--before", help="another checkout of the project (e.g. `git archive "
+                        "main | tar -x -C DIR`): item 2 also runs its full crawl, same replica")
+    parser.add_argument("--repeat", type=int, default=1, help="item 2: run each crawl "
+                        "variant this many times in turns, CPU figures are medians")
+    parser.add_argument("--overhead-only", action="store_true",
+                        help="item 2 only: skip the incremental, bytes and memory crawls")
     options = parser.parse_args()
     only = set(options.only.split(","))
     started = time.perf_counter()
@@ -645,10 +708,10 @@ def main() -> None:
         if "2" in only:
             big, small = (200, 50) if options.quick else (556, 2223)
             # full: 5,004 articles for items 2/3/6, and 20,007 for item 5 (small is the 5k run)
-            if options.quick:
-                results.update(bench_crawls(big, small, work, timeout=600))
-            else:
-                results.update(bench_crawls(big, small, work, timeout=1800))
+            before = Path(options.before).resolve() if options.before else None
+            results.update(bench_crawls(big, small, work, timeout=600 if options.quick else 1800,
+                                        before=before, overhead_only=options.overhead_only,
+                                        repeat=options.repeat))
         if "4" in only:
             sizes = [10_000, 100_000] if options.quick else [10_000, 100_000, 1_000_000]
             if options.quick and (cache / "v2-1000000" / "done.json").exists():
