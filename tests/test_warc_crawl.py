@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
 
 from mfa_scraper.archive import Archive, ArchiveError, verify_archive
 from mfa_scraper.captures import finished_files, read_record
@@ -90,6 +91,12 @@ def test_every_exchange_is_in_valid_rotated_warc_files(crawled):
     # The unchanged recrawl: 304s for articles, revisits for the listings and robots.txt.
     assert second["captures"]["revisits"] >= second["totals"]["listing_pages"] > 0
     assert first["health"]["verdict"] == second["health"]["verdict"] == "healthy"
+    with files[0].open("rb") as handle:
+        info = next(iter(ArchiveIterator(handle)))
+        assert info.rec_type == "warcinfo"
+        fields = info.content_stream().read().decode()
+    assert "operator: tests@example.org" in fields  # MFA_CONTACT from the environment
+    assert "contact: tests@example.org" in fields  # and in the User-Agent
 
 
 def test_every_row_points_at_its_capture(crawled):

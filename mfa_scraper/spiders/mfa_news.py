@@ -43,11 +43,14 @@ class MfaNewsSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings):
-        """Put the operator's contact (``MFA_CONTACT`` setting or variable) in the User-Agent."""
+        """Resolve the operator's contact (``MFA_CONTACT`` setting or variable) and put it in
+        the User-Agent."""
         super().update_settings(settings)
         contact = settings.get("MFA_CONTACT")
         if (settings.getpriority("MFA_CONTACT") or 0) <= SETTINGS_PRIORITIES["project"]:
             contact = os.environ.get("MFA_CONTACT") or contact  # a -s value beats the variable
+            # One value for every reader (the WARC files' warcinfo names the operator too).
+            settings.set("MFA_CONTACT", contact, priority="spider")
         agent = settings.get("USER_AGENT") or ""
         if "{contact}" in agent:
             settings.set("USER_AGENT", agent.replace("{contact}", contact), priority="spider")
