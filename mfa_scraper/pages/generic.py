@@ -30,7 +30,6 @@ from lxml import etree
 
 from mfa_scraper.pages import blocks, dates
 from mfa_scraper.pages.article import (
-    META_MODIFIED,
     META_PUBLISHED,
     TAG_CONTAINERS_AFTER,
     ArticlePage,
@@ -261,15 +260,6 @@ class GenericArticle(ArticlePage):
         found = (dates.from_iso(raw) for raw in self.sel.xpath("//time/@datetime").getall()
                  if raw.strip())
         return [value for value in found if value is not None]
-
-    @cached_property
-    def updated_value(self) -> dates.DateValue | None:
-        """The MFA date line's Updated, else a machine-readable modification date."""
-        if self.date_line:
-            found = dates.labelled(dates.UPDATED_RE, self.date_line, self.language)
-            if found or dates.CREATED_RE.search(self.date_line):
-                return found
-        return self._markup_date(META_MODIFIED, "dateModified", first_time=False)
 
     def to_item(self):
         """The Article; ``ParseError`` when trafilatura failed or found no title or body."""
