@@ -82,12 +82,16 @@ def _warc_headers(exchange: Exchange, date: str) -> dict[str, str]:
     return found
 
 
-def response_record(build: RecordBuilder, exchange: Exchange, date: str):
-    """The ``response`` record of ``exchange``, its payload digest computed."""
+def response_record(build: RecordBuilder, exchange: Exchange, date: str,
+                    digest: str | None = None):
+    """The ``response`` record of ``exchange``; its payload digest is ``digest`` (that of
+    ``payload_digest(exchange.body)``) or computed."""
+    headers = _warc_headers(exchange, date)
+    if digest is not None:
+        headers["WARC-Payload-Digest"] = digest
     return build.create_warc_record(
         exchange.url, "response", payload=BytesIO(exchange.body), length=len(exchange.body),
-        http_headers=_response_headers(exchange),
-        warc_headers_dict=_warc_headers(exchange, date))
+        http_headers=_response_headers(exchange), warc_headers_dict=headers)
 
 
 def revisit_record(build: RecordBuilder, exchange: Exchange, date: str, digest: str,

@@ -124,7 +124,7 @@ class CaptureWriter:
         digest = payload_digest(exchange.body)
         original = self._index.get(digest) if digest != EMPTY_DIGEST else None
         if original is None:
-            record = response_record(self._build, exchange, date)
+            record = response_record(self._build, exchange, date, digest)
         else:
             refers = (original.record_id, original.uri, original.date)
             record = revisit_record(self._build, exchange, date, digest, refers)
