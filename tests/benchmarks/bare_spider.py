@@ -3,11 +3,18 @@
 Run from the project root (so the project's settings apply, as for ``mfa_news``)::
 
     .venv/bin/python -m scrapy runspider tests/benchmarks/bare_spider.py -a urls_file=URLS.txt
+
+With ``-a parse_pages=1`` it also runs ``parse_article`` on each page and discards the result: the
+ceiling of any pipeline that parses in the crawl's own process.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import scrapy
+
+from mfa_scraper.pages import ParseError, parse_article
 
 
 class BareSpider(scrapy.Spider):
@@ -23,5 +30,8 @@ class BareSpider(scrapy.Spider):
                     yield scrapy.Request(url.strip(), callback=self.parse)
 
     def parse(self, response):
-        """Discard the page."""
+        """Discard the page (parsed first with ``-a parse_pages=1``)."""
+        if getattr(self, "parse_pages", "") == "1":
+            with contextlib.suppress(ParseError):  # a page that fails to parse costs too
+                parse_article(response.url, response.body, encoding=response.encoding)
         return None

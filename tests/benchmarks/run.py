@@ -236,9 +236,10 @@ def full_crawl(archive: Path, starts: list[str], timeout: float, revisit: str = 
     return run_crawl(cmd, timeout, project)
 
 
-def bare_crawl(urls_file: Path, timeout: float) -> dict:
+def bare_crawl(urls_file: Path, timeout: float, parse: bool = False) -> dict:
     cmd = [sys.executable, "-m", "scrapy", "runspider",
-           str(Path(__file__).with_name("bare_spider.py")), "-a", f"urls_file={urls_file}"]
+           str(Path(__file__).with_name("bare_spider.py")), "-a", f"urls_file={urls_file}",
+           "-a", f"parse_pages={int(parse)}"]
     for name, value in {**FAST, "ITEM_PIPELINES": "{}"}.items():
         cmd += ["-s", f"{name}={value}"]
     return run_crawl(cmd, timeout)
@@ -284,6 +285,8 @@ def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: 
         # 2. bare first (warms the replica's response cache for both alike), then full.
         bare = bare_crawl(urls_file, timeout)
         bare_n, bare_rate = article_rate(replica_log(replica.urls), kinds)
+        parsing = bare_crawl(urls_file, timeout, parse=True)
+        _, parsing_rate = article_rate(replica_log(replica.urls), kinds)
         archive = work / "archive"
         first = full_crawl(archive, starts, timeout)
         first_log = replica_log(replica.urls)
@@ -300,6 +303,10 @@ def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: 
             + note, ">= 0.8", ratio >= 0.8)
         row("  wall / CPU", f"full {first['wall_s']:.1f}s/{first['cpu_s']:.1f}s cpu, "
             f"bare {bare['wall_s']:.1f}s/{bare['cpu_s']:.1f}s cpu")
+        results["crawl_overhead"]["bare_parse"] = {**parsing, "pages_per_s": parsing_rate}
+        row("  floor: bare + parse_article", f"{parsing_rate:.0f}/s = "
+            f"{parsing_rate / bare_rate if bare_rate else 0:.2f} of bare, "
+            f"{parsing['wall_s']:.1f}s/{parsing['cpu_s']:.1f}s cpu (nothing else added)")
         # The machine is shared: CPU seconds of the crawl process are the stable figure;
         # each variant runs `repeat` times in turns (medians), plus once with no pages to
         # fetch (the start-up: imports, archive open and close).
