@@ -75,8 +75,9 @@ def test_latest_matches_a_plain_model_across_threads_and_blocks(archive, threads
     assert table.to_pylist() == model(archive, ARTICLES_SCHEMA.names)
 
 
-def test_latest_of_some_columns_matches_the_model(archive):
-    columns = ["site", "related_links", "title"]
+@pytest.mark.parametrize("columns", [["site", "related_links", "title"], ["version", "site"], []])
+def test_latest_of_some_columns_matches_the_model(archive, columns):
     table = Archive(archive).latest(columns=columns)
-    assert table.column_names == [*columns, "article_id", "version"]
+    assert table.column_names == [*columns, *(k for k in ("article_id", "version")
+                                               if k not in columns)]
     assert table.to_pylist() == model(archive, table.column_names)

@@ -120,27 +120,36 @@ def read_latest(files: list[Path], schema: pa.Schema, *, threads: int = 2,
         return schema.empty_table()
     keys = pa.concat_tables(keys).append_column("row", arange(scan.offsets[-1]))
     keys = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
-    rows = highest_per_id(keys)["row"].combine_chunks()  # in article_id order
+    best = highest_per_id(keys)  # the winners' keys, in article_id order
+    rows = best["row"].combine_chunks()
     if not len(rows):
         return schema.empty_table()
     file_of = array("i")  # the index of the file of each row, then of each result row
     for i, (start, stop) in enumerate(pairwise(scan.offsets)):
         file_of.extend(array("i", [i]) * (stop - start))
     file_of = _int32(file_of).take(rows)
-    stored = [name for name in schema.names if name != PARTITION]
+    stored = [name for name in schema.names if name not in (PARTITION, *KEY_COLUMNS)]
+    columns = {"article_id": best["article_id"], "version": best["version"],
+               PARTITION: pa.array([path.parent.name.partition("=")[2] for path in files],
+                                   pa.string()).take(file_of)}
+    if stored:
+        columns.update(zip(stored, _stored(scan, rows, file_of, stored, threads, block_rows),
+                           strict=True))
+    return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
+
+
+def _stored(scan: Scan, rows: pa.Array, file_of: pa.Array, columns: list[str], threads: int,
+            block_rows: int) -> list[pa.ChunkedArray]:
+    """``columns`` of the rows numbered ``rows``, from the files ``file_of`` gives."""
 
     def winners(i: int, at: pa.Array) -> pa.Table:
         """Rows ``at`` of the ``i``-th file, in this order."""
-        table = read_file(files[i], scan.schema, stored, metadata=scan._footers[i]).take(at)
-        if PARTITION in schema.names:
-            site = files[i].parent.name.partition("=")[2]
-            table = table.append_column(PARTITION, pa.repeat(pa.scalar(site), table.num_rows))
-        return table.select(schema.names)
+        return read_file(scan.files[i], scan.schema, columns, metadata=scan._footers[i]).take(at)
 
     chunks = []
     with ThreadPoolExecutor(threads) as pool:
         for start, stop, group in _groups(file_of):
-            number = array("i", repeat(0, len(files)))
+            number = array("i", repeat(0, len(scan.files)))
             for n, i in enumerate(group):
                 number[i] = n
             part_of = _int32(number).take(file_of[start:stop])
@@ -154,7 +163,7 @@ def read_latest(files: list[Path], schema: pa.Schema, *, threads: int = 2,
             else:
                 chunks.extend(_merge(parts, part_of, places, block_rows))
             del parts
-    return pa.concat_tables(chunks)
+    return pa.concat_tables(chunks).columns
 
 
 def _counts(values: pa.Array, size: int) -> list[int]:
