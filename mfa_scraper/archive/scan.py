@@ -1,6 +1,6 @@
 """Read the archive files a few columns at a time: keys of every row, the rest of the winners.
 
-Files are read one at a time; other columns are read again only for the rows that win.
+Files are read a few at a time; other columns are read again only for the rows that win.
 """
 
 from __future__ import annotations
