@@ -1,18 +1,21 @@
 """Read the archive files a few columns at a time: keys of every row, the rest of the winners.
 
-Files are read one at a time; other columns are read again only for the rows that win.
+Files are read a few at a time; other columns are read again only for the rows that win.
 """
 
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import accumulate, pairwise, repeat
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .lookup import arange, best_rows, both_hashes, highest_per_id, to_q
+from .lookup import _int64, arange, best_rows, both_hashes, highest_per_id, to_q
 from .outcomes import SUCCESS_OUTCOMES
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import read_file
@@ -20,6 +23,7 @@ from .store import read_file
 KEY_COLUMNS = ["article_id", "version"]
 FETCH_KEY_COLUMNS = ["article_id", "fetched_at", "outcome"]
 FETCH_STATE_COLUMNS = ["fetched_at", "etag", "last_modified"]
+BLOCK_ROWS = 32_768  # latest() builds its result in chunks of this many rows (~64 MB)
 
 
 class Scan:
@@ -55,6 +59,11 @@ class Scan:
                 table = read_file(path, self.schema, columns, metadata=self._footers[i])
                 parts.append(table.take(pc.subtract(rows[lo:hi], self.offsets[i])))
         return parts
+
+
+def _int32(values: array) -> pa.Array:
+    """An array('i') as an Arrow int32 array."""
+    return pa.Array.from_buffers(pa.int32(), len(values), [None, pa.py_buffer(values)])
 
 
 def _concat(arrays: list[pa.Array], arrow_type: pa.DataType) -> pa.Array:
@@ -95,11 +104,15 @@ def scan_fetch_state(files: list[Path], hashes: pa.Array, checks: pa.Array) -> p
     return state.take(where)
 
 
-def read_latest(files: list[Path], schema: pa.Schema) -> pa.Table:
+def read_latest(files: list[Path], schema: pa.Schema, *, threads: int = 2,
+                block_rows: int = BLOCK_ROWS) -> pa.Table:
     """The columns of ``schema`` (``articles`` columns, the partition column allowed) of the
     highest version of each article in ``files`` (sorted paths), sorted by article_id.
 
-    Keys are read first; then each file's other columns once, keeping only its winning rows.
+    Keys are read first; then each file's other columns once, keeping only its winning rows
+    (``threads`` files at a time). Files whose winners interleave by article_id form a group
+    (a site's files, typically): each group is merged and its files' winners freed before
+    the next is read, so the result is built with little more memory than it takes.
     """
     scan = articles_scan(files)
     keys = list(scan.tables(KEY_COLUMNS))
@@ -107,21 +120,100 @@ def read_latest(files: list[Path], schema: pa.Schema) -> pa.Table:
         return schema.empty_table()
     keys = pa.concat_tables(keys).append_column("row", arange(scan.offsets[-1]))
     keys = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
-    rows = highest_per_id(keys)["row"].combine_chunks()  # in article_id order
+    best = highest_per_id(keys)  # the winners' keys, in article_id order
+    rows = best["row"].combine_chunks()
     if not len(rows):
         return schema.empty_table()
-    by_row = pc.sort_indices(rows)
-    ascending = rows.take(by_row)
-    wanted, parts = to_q(ascending), []
-    stored = [name for name in schema.names if name != PARTITION]
-    for i, path in enumerate(files):
-        lo = bisect.bisect_left(wanted, scan.offsets[i])
-        hi = bisect.bisect_left(wanted, scan.offsets[i + 1], lo)
-        if lo < hi:
-            table = read_file(path, scan.schema, stored, metadata=scan._footers[i])
-            table = table.take(pc.subtract(ascending[lo:hi], scan.offsets[i]))
-            if PARTITION in schema.names:
-                site = pa.repeat(pa.scalar(path.parent.name.partition("=")[2]), hi - lo)
-                table = table.append_column(PARTITION, site)
-            parts.append(table.select(schema.names))
-    return pa.concat_tables(parts).take(pc.sort_indices(by_row))
+    file_of = array("i")  # the index of the file of each row, then of each result row
+    for i, (start, stop) in enumerate(pairwise(scan.offsets)):
+        file_of.extend(array("i", [i]) * (stop - start))
+    file_of = _int32(file_of).take(rows)
+    stored = [name for name in schema.names if name not in (PARTITION, *KEY_COLUMNS)]
+    columns = {"article_id": best["article_id"], "version": best["version"],
+               PARTITION: pa.array([path.parent.name.partition("=")[2] for path in files],
+                                   pa.string()).take(file_of)}
+    if stored:
+        columns.update(zip(stored, _stored(scan, rows, file_of, stored, threads, block_rows),
+                           strict=True))
+    return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
+
+
+def _stored(scan: Scan, rows: pa.Array, file_of: pa.Array, columns: list[str], threads: int,
+            block_rows: int) -> list[pa.ChunkedArray]:
+    """``columns`` of the rows numbered ``rows``, from the files ``file_of`` gives."""
+
+    def winners(i: int, at: pa.Array) -> pa.Table:
+        """Rows ``at`` of the ``i``-th file, in this order."""
+        return read_file(scan.files[i], scan.schema, columns, metadata=scan._footers[i]).take(at)
+
+    chunks = []
+    with ThreadPoolExecutor(threads) as pool:
+        for start, stop, group in _groups(file_of):
+            number = array("i", repeat(0, len(scan.files)))
+            for n, i in enumerate(group):
+                number[i] = n
+            part_of = _int32(number).take(file_of[start:stop])
+            places = pc.sort_indices(part_of)  # each part's places in the result, ascending
+            firsts = [0, *accumulate(_counts(part_of, len(group)))]
+            at = [pc.subtract(rows[start:stop].take(places[lo:hi]), scan.offsets[i])
+                  for i, lo, hi in zip(group, firsts, firsts[1:], strict=False)]
+            parts = list(pool.map(winners, group, at))
+            if len(parts) == 1:  # already in article_id order
+                chunks.append(parts[0])
+            else:
+                chunks.extend(_merge(parts, part_of, places, block_rows))
+            del parts
+    return pa.concat_tables(chunks).columns
+
+
+def _counts(values: pa.Array, size: int) -> list[int]:
+    """How many of ``values`` (integers in 0..size - 1) are 0, 1, ... size - 1."""
+    counts = pc.value_counts(values)
+    found = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
+                     strict=True))
+    return [found.get(n, 0) for n in range(size)]
+
+
+def _merge(parts: list[pa.Table], part_of: pa.Array, places: pa.Array, block_rows: int
+           ) -> Iterator[pa.Table]:
+    """The rows of ``parts`` in result order, as tables of ``block_rows`` rows: ``part_of``
+    gives the part of each result row, ``places`` (the stable sort of ``part_of``) the
+    result places of each part's rows in turn.
+
+    A take over many tables first concatenates them: taking each block from slices of the
+    parts keeps that copy to a block, memory used again for the next one.
+    """
+    firsts = [0, *accumulate(part.num_rows for part in parts)]
+    local = pc.sort_indices(places)  # each result row's place in the parts concatenated
+    places = to_q(places)
+    for begin in range(0, len(places), block_rows):
+        end = min(begin + block_rows, len(places))
+        slices, shift, taken = [], array("q", repeat(0, len(parts))), 0
+        for p, part in enumerate(parts):
+            lo = bisect.bisect_left(places, begin, firsts[p], firsts[p + 1]) - firsts[p]
+            hi = bisect.bisect_left(places, end, firsts[p], firsts[p + 1]) - firsts[p]
+            shift[p] = taken - firsts[p] - lo
+            if hi > lo:
+                slices.append(part.slice(lo, hi - lo))
+                taken += hi - lo
+        rows = pc.add(local[begin:end], _int64(shift).take(part_of[begin:end]))
+        yield pa.concat_tables(slices).take(rows)
+
+
+def _groups(file_of: pa.Array) -> list[tuple[int, int, list[int]]]:
+    """Split result rows (each given the index of the file it comes from) into the most
+    runs ``(start, stop, files)`` such that each file's rows are all in one run."""
+    positions = arange(len(file_of))
+    spans = pa.table({"file": file_of, "at": positions}).group_by(
+        "file", use_threads=False).aggregate([("at", "min"), ("at", "max")])
+    files, firsts = spans["file"].to_pylist(), spans["at_min"].to_pylist()
+    lasts = array("q", repeat(0, max(files) + 1))
+    for i, last in zip(files, spans["at_max"].to_pylist(), strict=True):
+        lasts[i] = last
+    reach = pc.cumulative_max(_int64(lasts).take(file_of))  # the last row of any file so far
+    groups, start = [], 0
+    for end in pc.indices_nonzero(pc.equal(reach, positions)).to_pylist():
+        groups.append((start, end + 1, sorted(f for f, at in zip(files, firsts, strict=True)
+                                              if start <= at <= end)))
+        start = end + 1
+    return groups

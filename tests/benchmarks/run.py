@@ -597,6 +597,8 @@ META = ["site", "language", "title", "created", "updated", "categories", "conten
 started = time.perf_counter(); latest = Archive(root).latest(columns=META); meta_s = time.perf_counter() - started
 del latest
 started = time.perf_counter(); latest = Archive(root).latest(); latest_s = time.perf_counter() - started
+with open("/proc/self/status") as status:  # VmHWM: the process's peak, latest() the largest
+    peak_mb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 started = time.perf_counter()
 rows = duckdb.sql(f'''
     SELECT site, date_trunc('month', created) AS month, count(*) AS articles
@@ -605,7 +607,7 @@ rows = duckdb.sql(f'''
     GROUP BY ALL ORDER BY ALL''').fetchall()
 duck_s = time.perf_counter() - started
 print(json.dumps({"latest_s": latest_s, "latest_rows": latest.num_rows, "duckdb_s": duck_s,
-                  "latest_metadata_s": meta_s,
+                  "latest_metadata_s": meta_s, "latest_peak_rss_mb": peak_mb,
                   "duckdb_rows": len(rows)}))
 """
 
@@ -671,7 +673,8 @@ def bench_scaling(sizes: list[int], cache: Path, work: Path) -> dict:
         row(f"4 scaling {large:,} / {small:,}", f"{ratio:.1f}x (1M not run in --quick)")
     read = python(READ, str(synthetic_archive(cache, large)))
     results["read"] = {**read, "versions": large}
-    row(f"4 latest() @ {large:,}", f"{read['latest_s']:.2f}s ({read['latest_rows']:,} rows)",
+    row(f"4 latest() @ {large:,}", f"{read['latest_s']:.2f}s ({read['latest_rows']:,} rows), "
+        f"peak {read['latest_peak_rss_mb']:.0f} MB",
         "< 2 s", read["latest_s"] < 2)
     row("  latest(columns=metadata)", f"{read['latest_metadata_s']:.2f}s (no bodies, links)")
     row(f"4 DuckDB site/month @ {large:,}", f"{read['duckdb_s']:.2f}s", "< 2 s",
