@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .errors import ArchiveError, ArchiveWriteError
@@ -26,13 +25,15 @@ TEMP_SUFFIX = ".tmp"
 COMPRESSION = "zstd"
 # zstd on long text at COMPRESSION_LEVEL (a crawl's flushes) or COMPACT_LEVEL (compaction),
 # rows sorted by article_id and version (buffer.py, compact.py), dictionaries only where
-# values repeat, statistics only on columns worth filtering on. Per-run articles files of a
-# crawl then take 0.93 of the same rows as gzip JSON Lines at zstd 3, 0.74 at zstd 9, 0.70 at
-# zstd 15; but the higher levels hold more memory while a flush compresses: a 20,000-article
-# crawl peaked at 293 MB before, 321 MB with zstd 9 (limit 300), 5,004 articles +40 MB with
-# zstd 15. So crawls write zstd 3 and compaction zstd 15: 0.64 (README, Benchmarks). zstd 19
-# gains 3% more for eight times the CPU; compaction's pages of 8 MB 1-2%.
-COMPRESSION_LEVEL = 3
+# values repeat, statistics only on columns worth filtering on. The level is what counts:
+# the 8 per-run articles files of a 5,004-article crawl take 0.89 of the same rows as gzip
+# JSON Lines at zstd 3, 0.73 at 9, 0.70 at 12, 0.68 at 15, 0.66 at 19 (pages of 64 KB
+# instead of 1 MB: 0.80 at 15; 2 MB: 1% smaller). zstd takes a fresh context for each page,
+# ~16 MB at 15 for a 1 MB page: a flush of 2,500 articles peaks ~50 MB above the crawl
+# (~35 MB at zstd 3), which the crawl affords since it no longer imports pandas (store.py
+# read_table, -42 MB) and buffers rows as Arrow (buffer.py). CPU: 0.25 ms a version at 15,
+# 3 ms at 19. Compaction adds 8 MB pages and one file per site: 0.63 (README, Benchmarks).
+COMPRESSION_LEVEL = 15
 COMPACT_LEVEL = 15
 COMPACT_PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
@@ -47,7 +48,6 @@ _TEXT = {"title", "body_text", "body_html", "url", "article_id",
            for field in ("url", "title"))}
 _DELTA = {"article_id", "url"}  # sorted URLs share long prefixes
 _DELTA_LENGTH = {"title", "body_text", "body_html", "content_hash"}  # lengths apart: 2% smaller
-_HIVE = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
 
 
 def part_name(run_id: str, number: int) -> str:
@@ -201,6 +201,8 @@ def read_table(
     Every file is read as ``schema`` (columns it lacks come back null). An empty table has
     the right schema; an unreadable file raises ArchiveError naming it.
     """
+    import pyarrow.dataset as ds  # here: it imports pandas (+50 MB), which a crawl never needs
+
     columns = columns or schema.names
     files = parquet_files(root, table)
     if not files:
@@ -209,7 +211,7 @@ def read_table(
         [str(path) for path in files],
         schema=schema,
         format="parquet",
-        partitioning=_HIVE,
+        partitioning=ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive"),
         partition_base_dir=str(root / table),
     )
     try:
