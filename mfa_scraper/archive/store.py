@@ -27,13 +27,18 @@ COMPRESSION = "zstd"
 # rows sorted by article_id and version (buffer.py, compact.py), dictionaries only where
 # values repeat, statistics only on columns worth filtering on. The level is what counts:
 # the 8 per-run articles files of a 5,004-article crawl take 0.89 of the same rows as gzip
-# JSON Lines at zstd 3, 0.73 at 9, 0.70 at 12, 0.68 at 15, 0.66 at 19 (pages of 64 KB
-# instead of 1 MB: 0.80 at 15; 2 MB: 1% smaller). zstd takes a fresh context for each page,
-# ~16 MB at 15 for a 1 MB page: a flush of 2,500 articles peaks ~50 MB above the crawl
-# (~35 MB at zstd 3), which the crawl affords since it no longer imports pandas (store.py
-# read_table, -42 MB) and buffers rows as Arrow (buffer.py). CPU: 0.25 ms a version at 15,
-# 3 ms at 19. Compaction adds 8 MB pages and one file per site: 0.63 (README, Benchmarks).
+# JSON Lines at zstd 3, 0.73 at 9, 0.70 at 12, 0.68 at 15, 0.66 at 19 (1 MB pages; 512 KB:
+# +2%, 64 KB: 0.80 at 15). zstd takes a fresh context for each page (~16 MB at 15 for 1 MB,
+# glibc keeps much of it): a 20,007-article crawl peaked at 313 MB with 1 MB pages at 15,
+# ~280 MB with 512 KB pages, ~255 MB at zstd 3. The crawl affords 15 because it no longer
+# imports pandas (read_table, -42 MB) and buffers rows as Arrow (buffer.py). CPU: 0.2 ms a
+# version at 15, 2.4 ms at 19. One file per site instead of 8 files: 0.66 (ARCHIVE_FLUSH_ROWS);
+# compaction (8 MB pages, one file per site): 0.63 (README, Benchmarks).
 COMPRESSION_LEVEL = 15
+# Pages are cut after a batch of rows: 128 rows of long text (~3.5 KB a version) make pages
+# of ~512 KB, whose zstd contexts take a quarter of 1 MB pages' memory for 2% more bytes.
+CRAWL_PAGE_BYTES = 512 << 10
+CRAWL_PAGE_ROWS = 128
 COMPACT_LEVEL = 15
 COMPACT_PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
@@ -122,7 +127,8 @@ def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
 
 def write_parquet(root: Path, path: Path, table: pa.Table) -> None:
     """Write ``table`` to ``path`` atomically, zstd-compressed, with its own (explicit) schema."""
-    options = parquet_options(table.schema)
+    options = {**parquet_options(table.schema), "data_page_size": CRAWL_PAGE_BYTES,
+               "write_batch_size": CRAWL_PAGE_ROWS}
     atomic_write(root, path, lambda tmp: pq.write_table(table, tmp, **options))
 
 
