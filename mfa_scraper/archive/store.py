@@ -23,17 +23,18 @@ WARC = "warc"  # the WARC captures rows point at (mfa_scraper.captures.WARC_DIR)
 TEMP_DIR = ".tmp"
 TEMP_SUFFIX = ".tmp"
 COMPRESSION = "zstd"
-# zstd on long text at COMPRESSION_LEVEL (a crawl's flushes) or COMPACT_LEVEL (compaction),
-# rows sorted by article_id and version (buffer.py, compact.py), dictionaries only where
-# values repeat, statistics only on columns worth filtering on. The level is what counts:
-# the 8 per-run articles files of a 5,004-article crawl take 0.89 of the same rows as gzip
-# JSON Lines at zstd 3, 0.73 at 9, 0.70 at 12, 0.68 at 15, 0.66 at 19 (1 MB pages; 512 KB:
-# +2%, 64 KB: 0.80 at 15). zstd takes a fresh context for each page (~16 MB at 15 for 1 MB,
-# glibc keeps much of it): a 20,007-article crawl peaked at 313 MB with 1 MB pages at 15,
-# ~280 MB with 512 KB pages, ~255 MB at zstd 3. The crawl affords 15 because it no longer
-# imports pandas (read_table, -42 MB) and buffers rows as Arrow (buffer.py). CPU: 0.2 ms a
-# version at 15, 2.4 ms at 19. One file per site instead of 8 files: 0.66 (ARCHIVE_FLUSH_ROWS);
-# compaction (8 MB pages, one file per site): 0.63 (README, Benchmarks).
+# zstd at COMPRESSION_LEVEL (a crawl's flushes) or COMPACT_LEVEL (compaction), every
+# column; rows sorted by article_id and version (buffer.py, compact.py), dictionaries only
+# where values repeat, statistics only on columns worth filtering on. The level is what
+# counts: the 8 per-run articles files of a 5,004-article crawl take 0.89 of the same rows as
+# gzip JSON Lines at zstd 3, 0.73 at 9, 0.70 at 12, 0.68 at 15, 0.66 at 19 (1 MB pages;
+# 512 KB: +2%; 64 KB: 0.80 at 15; long text alone at the level: +1%). zstd takes a fresh
+# context for each page (~16 MB at 15 for 1 MB, much of it kept by glibc): a 20,007-article
+# crawl peaked at 313 MB at 15 with 1 MB pages, 280 MB with 512 KB pages, ~255 MB at zstd 3.
+# The crawl affords 15 as it no longer imports pandas (read_table, -42 MB) and buffers rows
+# as Arrow (buffer.py). CPU: 0.17 ms a version at 15, 2.4 ms at 19. One file per site
+# instead of 8 (ARCHIVE_FLUSH_ROWS=10000): 0.66, but 294+ MB at 20k. Compaction (8 MB pages,
+# one file per site): 0.63 (README, Benchmarks).
 COMPRESSION_LEVEL = 15
 # Pages are cut after a batch of rows: 128 rows of long text (~3.5 KB a version) make pages
 # of ~512 KB, whose zstd contexts take a quarter of 1 MB pages' memory for 2% more bytes.
@@ -47,10 +48,6 @@ _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
                "related_links.list.element.categories.list.element"}
 _STATISTICS = {"article_id", "language", "cms", "created", "updated", "version", "first_seen",
                "run_id", "fetched_at", "outcome", "status"}
-# The higher level where it pays (long text); the default elsewhere costs less CPU for as much.
-_TEXT = {"title", "body_text", "body_html", "url", "article_id",
-         *(f"{name}.list.element.{field}" for name in ("related_links", "attachments")
-           for field in ("url", "title"))}
 _DELTA = {"article_id", "url"}  # sorted URLs share long prefixes
 _DELTA_LENGTH = {"title", "body_text", "body_html", "content_hash"}  # lengths apart: 2% smaller
 
@@ -113,10 +110,9 @@ def _leaves(path: str, arrow_type: pa.DataType) -> list[str]:
 
 
 def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
-    """The writer options of every archive file of ``schema``, long text at zstd ``level``."""
+    """The writer options of every archive file of ``schema``, at zstd ``level``."""
     leaves = {leaf for field in schema for leaf in _leaves(field.name, field.type)}
-    levels = dict.fromkeys(sorted(leaves & _TEXT), level)
-    return {"compression": COMPRESSION, "compression_level": levels,
+    return {"compression": COMPRESSION, "compression_level": level,
             "use_dictionary": sorted(leaves & _DICTIONARY),
             "write_statistics": sorted(leaves & _STATISTICS),
             "column_encoding": {
