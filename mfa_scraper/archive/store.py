@@ -28,18 +28,13 @@ COMPRESSION = "zstd"
 # where values repeat, statistics only on columns worth filtering on. The level is what
 # counts: the 8 per-run articles files of a 5,004-article crawl take 0.89 of the same rows as
 # gzip JSON Lines at zstd 3, 0.73 at 9, 0.70 at 12, 0.68 at 15, 0.66 at 19 (1 MB pages;
-# 512 KB: +2%; 64 KB: 0.80 at 15; long text alone at the level: +1%). zstd takes a fresh
-# context for each page (~16 MB at 15 for 1 MB, much of it kept by glibc): a 20,007-article
-# crawl peaked at 313 MB at 15 with 1 MB pages, 280 MB with 512 KB pages, ~255 MB at zstd 3.
-# The crawl affords 15 as it no longer imports pandas (read_table, -42 MB) and buffers rows
-# as Arrow (buffer.py). CPU: 0.17 ms a version at 15, 2.4 ms at 19. One file per site
-# instead of 8 (ARCHIVE_FLUSH_ROWS=10000): 0.66, but 294+ MB at 20k. Compaction (8 MB pages,
-# one file per site): 0.63 (README, Benchmarks).
-COMPRESSION_LEVEL = 15
-# Pages are cut after a batch of rows: 128 rows of long text (~3.5 KB a version) make pages
-# of ~512 KB, whose zstd contexts take a quarter of 1 MB pages' memory for 2% more bytes.
-CRAWL_PAGE_BYTES = 512 << 10
-CRAWL_PAGE_ROWS = 128
+# 512 KB: +2%; 64 KB: 0.80 at 15). But zstd takes a fresh context for each page (~16 MB at
+# 15 for 1 MB, and glibc keeps part of it): 20,007-article crawls peaked at 313 MB at 15,
+# 280-309 MB at 15 with 512 KB pages (0.70-0.71), 326 MB with 768 KB pages, against the
+# 300 MB target. So crawls write zstd 3, and compaction zstd 15 with 8 MB pages, one file
+# per site: 0.62 (README, Benchmarks). Per-run files would need fewer of them: one per site
+# (ARCHIVE_FLUSH_ROWS=10000 on 5,004 articles) is 0.66 at 15, but 307 MB at 20k.
+COMPRESSION_LEVEL = 3
 COMPACT_LEVEL = 15
 COMPACT_PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
@@ -123,8 +118,7 @@ def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
 
 def write_parquet(root: Path, path: Path, table: pa.Table) -> None:
     """Write ``table`` to ``path`` atomically, zstd-compressed, with its own (explicit) schema."""
-    options = {**parquet_options(table.schema), "data_page_size": CRAWL_PAGE_BYTES,
-               "write_batch_size": CRAWL_PAGE_ROWS}
+    options = parquet_options(table.schema)
     atomic_write(root, path, lambda tmp: pq.write_table(table, tmp, **options))
 
 
