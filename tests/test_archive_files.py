@@ -300,3 +300,30 @@ def test_a_crash_between_the_files_of_a_flush_leaves_a_sound_archive(tmp_path, m
         assert again.record(make_article(1)) == "new"
     assert verify_archive(tmp_path).ok
     assert Archive(tmp_path).latest()["version"].to_pylist() == [1]
+
+
+def test_rows_past_the_buffer_chunk_size_are_all_written_sorted_even_after_a_failed_flush(
+    tmp_path, monkeypatch
+):
+    """The buffer turns rows into Arrow every CHUNK_ROWS: a flush writes the chunks and the
+    rows after them, versions sorted by article; a failed flush keeps all of them queued."""
+    from mfa_scraper.archive.buffer import CHUNK_ROWS
+
+    count = 2 * CHUNK_ROWS + 3
+    writer = ArchiveWriter(tmp_path, now=clock(), flush_every=10 * count).open()
+    for number in reversed(range(count)):
+        writer.record(make_article(number))
+
+    def disk_full(table, where, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", disk_full)
+    with pytest.raises(ArchiveWriteError):
+        writer.flush()
+    monkeypatch.undo()
+    writer.close()
+    (articles,) = files(tmp_path, "articles")
+    ids = pq.read_table(articles)["article_id"].to_pylist()
+    assert len(ids) == count and ids == sorted(ids)
+    assert pq.read_table(files(tmp_path, "fetches")[0]).num_rows == count
+    assert Archive(tmp_path).latest().num_rows == count

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .errors import ArchiveError, ArchiveWriteError
@@ -24,14 +23,17 @@ WARC = "warc"  # the WARC captures rows point at (mfa_scraper.captures.WARC_DIR)
 TEMP_DIR = ".tmp"
 TEMP_SUFFIX = ".tmp"
 COMPRESSION = "zstd"
-# zstd on long text at COMPRESSION_LEVEL (a crawl's flushes) or COMPACT_LEVEL (compaction),
-# rows sorted by article_id and version (buffer.py, compact.py), dictionaries only where
-# values repeat, statistics only on columns worth filtering on. Per-run articles files of a
-# crawl then take 0.93 of the same rows as gzip JSON Lines at zstd 3, 0.74 at zstd 9, 0.70 at
-# zstd 15; but the higher levels hold more memory while a flush compresses: a 20,000-article
-# crawl peaked at 293 MB before, 321 MB with zstd 9 (limit 300), 5,004 articles +40 MB with
-# zstd 15. So crawls write zstd 3 and compaction zstd 15: 0.64 (README, Benchmarks). zstd 19
-# gains 3% more for eight times the CPU; compaction's pages of 8 MB 1-2%.
+# zstd at COMPRESSION_LEVEL (a crawl's flushes) or COMPACT_LEVEL (compaction), every
+# column; rows sorted by article_id and version (buffer.py, compact.py), dictionaries only
+# where values repeat, statistics only on columns worth filtering on. The level is what
+# counts: the 8 per-run articles files of a 5,004-article crawl take 0.89 of the same rows as
+# gzip JSON Lines at zstd 3, 0.73 at 9, 0.70 at 12, 0.68 at 15, 0.66 at 19 (1 MB pages;
+# 512 KB: +2%; 64 KB: 0.80 at 15). But zstd takes a fresh context for each page (~16 MB at
+# 15 for 1 MB, and glibc keeps part of it): 20,007-article crawls peaked at 313 MB at 15,
+# 280-309 MB at 15 with 512 KB pages (0.70-0.71), 326 MB with 768 KB pages, against the
+# 300 MB target. So crawls write zstd 3, and compaction zstd 15 with 8 MB pages, one file
+# per site: 0.62 (README, Benchmarks). Per-run files would need fewer of them: one per site
+# (ARCHIVE_FLUSH_ROWS=10000 on 5,004 articles) is 0.66 at 15, but 307 MB at 20k.
 COMPRESSION_LEVEL = 3
 COMPACT_LEVEL = 15
 COMPACT_PAGE_BYTES = 8 << 20
@@ -41,13 +43,8 @@ _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
                "related_links.list.element.categories.list.element"}
 _STATISTICS = {"article_id", "language", "cms", "created", "updated", "version", "first_seen",
                "run_id", "fetched_at", "outcome", "status"}
-# The higher level where it pays (long text); the default elsewhere costs less CPU for as much.
-_TEXT = {"title", "body_text", "body_html", "url", "article_id",
-         *(f"{name}.list.element.{field}" for name in ("related_links", "attachments")
-           for field in ("url", "title"))}
 _DELTA = {"article_id", "url"}  # sorted URLs share long prefixes
 _DELTA_LENGTH = {"title", "body_text", "body_html", "content_hash"}  # lengths apart: 2% smaller
-_HIVE = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
 
 
 def part_name(run_id: str, number: int) -> str:
@@ -108,10 +105,9 @@ def _leaves(path: str, arrow_type: pa.DataType) -> list[str]:
 
 
 def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
-    """The writer options of every archive file of ``schema``, long text at zstd ``level``."""
+    """The writer options of every archive file of ``schema``, at zstd ``level``."""
     leaves = {leaf for field in schema for leaf in _leaves(field.name, field.type)}
-    levels = dict.fromkeys(sorted(leaves & _TEXT), level)
-    return {"compression": COMPRESSION, "compression_level": levels,
+    return {"compression": COMPRESSION, "compression_level": level,
             "use_dictionary": sorted(leaves & _DICTIONARY),
             "write_statistics": sorted(leaves & _STATISTICS),
             "column_encoding": {
@@ -201,6 +197,8 @@ def read_table(
     Every file is read as ``schema`` (columns it lacks come back null). An empty table has
     the right schema; an unreadable file raises ArchiveError naming it.
     """
+    import pyarrow.dataset as ds  # here: it imports pandas (+50 MB), which a crawl never needs
+
     columns = columns or schema.names
     files = parquet_files(root, table)
     if not files:
@@ -209,7 +207,7 @@ def read_table(
         [str(path) for path in files],
         schema=schema,
         format="parquet",
-        partitioning=_HIVE,
+        partitioning=ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive"),
         partition_base_dir=str(root / table),
     )
     try:
