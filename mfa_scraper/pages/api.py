@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 
+import lxml.html
 from lxml import etree
 from parsel import Selector
 
@@ -83,6 +85,31 @@ def detect_cms(url: str, html: str) -> str | None:
     return None
 
 
+_PARSERS = threading.local()  # lxml parsers are reused, but not shared between threads
+
+
+def _parser() -> etree.HTMLParser:
+    """This thread's HTML parser: parsel's settings (recover, huge trees) with lxml.html's
+    element classes chosen in C. ``lxml.html.HTMLParser`` asks a Python method for the class
+    of every element lxml hands out (~7% of a page's parse); the special classes it picks
+    for forms and inputs are never used here. A parser object per page cost more again."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+        _PARSERS.parser = parser
+    return parser
+
+
+def _root(text: str) -> etree._Element:
+    """The document element of ``text``, parsed as parsel's ``Selector(text=...)`` would."""
+    data = text.strip().encode("utf-8") or b"<html/>"
+    root = etree.fromstring(data, parser=_parser())
+    return root if root is not None else etree.fromstring(b"<html/>", parser=_parser())
+
+
 def load(url: str, body: bytes | str, encoding: str | None) -> tuple[str, Selector]:
     """Decode ``body`` and build a selector; ``ParseError`` for empty or non-HTML input."""
     if isinstance(body, bytes) and body.lstrip()[:8].startswith(BINARY_MAGIC):
@@ -93,7 +120,7 @@ def load(url: str, body: bytes | str, encoding: str | None) -> tuple[str, Select
     if "<" not in html[:5000]:
         raise ParseError(url, "not an HTML page (no markup)")
     try:
-        selector = Selector(text=html.replace("\x00", ""), type="html")
+        selector = Selector(root=_root(html.replace("\x00", "")), type="html")
     except (ValueError, etree.LxmlError) as error:
         raise ParseError(url, f"unreadable HTML: {error}") from error
     if selector.root is None or not isinstance(selector.root.tag, str):
