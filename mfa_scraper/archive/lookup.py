@@ -36,9 +36,13 @@ def to_q(values: pa.Array | pa.ChunkedArray) -> array:
     return out
 
 
-def _int64(values: array) -> pa.Array:
-    """An array('q') as an Arrow int64 array."""
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+_ARROW_INTS = {"q": pa.int64(), "i": pa.int32()}
+
+
+def from_array(values: array) -> pa.Array:
+    """An ``array('q')`` or ``array('i')`` as an Arrow int64 or int32 array, without a copy."""
+    return pa.Array.from_buffers(_ARROW_INTS[values.typecode], len(values),
+                                 [None, pa.py_buffer(values)])
 
 
 def both_hashes(ids: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
@@ -48,7 +52,7 @@ def both_hashes(ids: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     """
     values = ids.fill_null("").to_pylist()
     salted = map(str.__add__, values, repeat(_SALT, len(values)))
-    return _int64(array("q", map(_hash, values))), _int64(array("q", map(hash, salted)))
+    return from_array(array("q", map(_hash, values))), from_array(array("q", map(hash, salted)))
 
 
 def best_rows(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .lookup import _int64, arange, best_rows, both_hashes, highest_per_id, to_q
+from .lookup import arange, best_rows, both_hashes, from_array, highest_per_id, to_q
 from .outcomes import SUCCESS_OUTCOMES
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import read_file
@@ -59,11 +59,6 @@ class Scan:
                 table = read_file(path, self.schema, columns, metadata=self._footers[i])
                 parts.append(table.take(pc.subtract(rows[lo:hi], self.offsets[i])))
         return parts
-
-
-def _int32(values: array) -> pa.Array:
-    """An array('i') as an Arrow int32 array."""
-    return pa.Array.from_buffers(pa.int32(), len(values), [None, pa.py_buffer(values)])
 
 
 def _concat(arrays: list[pa.Array], arrow_type: pa.DataType) -> pa.Array:
@@ -127,7 +122,7 @@ def read_latest(files: list[Path], schema: pa.Schema, *, threads: int = 2,
     file_of = array("i")  # the index of the file of each row, then of each result row
     for i, (start, stop) in enumerate(pairwise(scan.offsets)):
         file_of.extend(array("i", [i]) * (stop - start))
-    file_of = _int32(file_of).take(rows)
+    file_of = from_array(file_of).take(rows)
     stored = [name for name in schema.names if name not in (PARTITION, *KEY_COLUMNS)]
     columns = {"article_id": best["article_id"], "version": best["version"],
                PARTITION: pa.array([path.parent.name.partition("=")[2] for path in files],
@@ -152,7 +147,7 @@ def _stored(scan: Scan, rows: pa.Array, file_of: pa.Array, columns: list[str], t
             number = array("i", repeat(0, len(scan.files)))
             for n, i in enumerate(group):
                 number[i] = n
-            part_of = _int32(number).take(file_of[start:stop])
+            part_of = from_array(number).take(file_of[start:stop])
             places = pc.sort_indices(part_of)  # each part's places in the result, ascending
             firsts = [0, *accumulate(_counts(part_of, len(group)))]
             at = [pc.subtract(rows[start:stop].take(places[lo:hi]), scan.offsets[i])
@@ -196,7 +191,7 @@ def _merge(parts: list[pa.Table], part_of: pa.Array, places: pa.Array, block_row
             if hi > lo:
                 slices.append(part.slice(lo, hi - lo))
                 taken += hi - lo
-        rows = pc.add(local[begin:end], _int64(shift).take(part_of[begin:end]))
+        rows = pc.add(local[begin:end], from_array(shift).take(part_of[begin:end]))
         yield pa.concat_tables(slices).take(rows)
 
 
@@ -210,7 +205,7 @@ def _groups(file_of: pa.Array) -> list[tuple[int, int, list[int]]]:
     lasts = array("q", repeat(0, max(files) + 1))
     for i, last in zip(files, spans["at_max"].to_pylist(), strict=True):
         lasts[i] = last
-    reach = pc.cumulative_max(_int64(lasts).take(file_of))  # the last row of any file so far
+    reach = pc.cumulative_max(from_array(lasts).take(file_of))  # the last row of any file so far
     groups, start = [], 0
     for end in pc.indices_nonzero(pc.equal(reach, positions)).to_pylist():
         groups.append((start, end + 1, sorted(f for f, at in zip(files, firsts, strict=True)

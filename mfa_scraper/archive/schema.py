@@ -185,6 +185,9 @@ def _columns(schema: pa.Schema) -> tuple[frozenset[str], tuple[tuple[str, pa.Dat
         (field.name, field.type, _kind(field.type) == "string") for field in schema)
 
 
+_INT_RANGES = {"int32": (-(2**31), 2**31), "int64": (-(2**63), 2**63)}
+
+
 def _fits(value: Any, arrow_type: pa.DataType, name: str) -> bool:
     """True if ``value`` converts to ``arrow_type``; raises ValueError for what never does."""
     kind = _kind(arrow_type)
@@ -192,10 +195,9 @@ def _fits(value: Any, arrow_type: pa.DataType, name: str) -> bool:
         return isinstance(value, str)
     if kind == "timestamp":
         return isinstance(value, datetime) and require_aware(value, name) is not None
-    if kind == "int32":
-        return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
-    if kind == "int64":
-        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+    if kind in _INT_RANGES:
+        low, high = _INT_RANGES[kind]
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value < high
     if pa.types.is_list(arrow_type):
         if not isinstance(value, list | tuple):
             return False
@@ -209,9 +211,6 @@ def _fits(value: Any, arrow_type: pa.DataType, name: str) -> bool:
             check_value(value.get(child.name), child.type, f"{name}.{child.name}")
         return True
     raise TypeError(f"no check for Arrow type {arrow_type}")
-
-
-_INT_RANGES = {"int32": (-(2**31), 2**31), "int64": (-(2**63), 2**63)}
 
 
 @cache
