@@ -64,7 +64,16 @@ def _branches(node: dict) -> str:
 
 
 # Block phrases without their spaces, for text whose spacing is not known.
-_SOLID_PHRASES_RE = re.compile(_trie_pattern("".join(p.split()) for p in BLOCK_PHRASES))
+_SOLID_PHRASES = ["".join(p.split()) for p in BLOCK_PHRASES]
+_SOLID_PHRASES_RE = re.compile(_trie_pattern(_SOLID_PHRASES))
+# Words of which every solid phrase contains one; a phrase no word covers is its own word.
+_PHRASE_WORDS = [
+    "denied", "permission", "checking", "moment", "attention", "javascript", "human", "robot",
+    "request", "captcha", "ddos", "403", "404", "internalserver", "gateway", "unavailable",
+    "puslapis", "ненайдена", "запрещ", "connection", "securitycheck", "blocked", "unableto",
+    "interruption", "notfound", "lookingfor", "maintenance", "uždrausta", "недоступен",
+]
+_PHRASE_WORDS += [p for p in _SOLID_PHRASES if not any(w in p for w in _PHRASE_WORDS)]
 _VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
 ARTICLE_PARSERS = {"legacy": LegacyArticle, "current": CurrentArticle}
 LISTING_PARSERS = {"legacy": LegacyListing, "current": CurrentListing}
@@ -78,7 +87,7 @@ def detect_cms(url: str, html: str) -> str | None:
     head = html[:200_000]
     if CURRENT_FINGERPRINT in head:
         return "current"
-    if LEGACY_MARKUP.search(head) or LEGACY_PATH.match(url):
+    if LEGACY_PATH.match(url) or LEGACY_MARKUP.search(head):  # the URL test is far cheaper
         return "legacy"
     if LABEL_SCAN_RE.search(lowered := head.lower()) and LEGACY_DATE_LINE.search(lowered):
         return "legacy"
@@ -92,10 +101,12 @@ def _parser() -> etree.HTMLParser:
     """This thread's HTML parser: parsel's settings (recover, huge trees) with lxml.html's
     element classes chosen in C. ``lxml.html.HTMLParser`` asks a Python method for the class
     of every element lxml hands out (~7% of a page's parse); the special classes it picks
-    for forms and inputs are never used here. A parser object per page cost more again."""
+    for forms and inputs are never used here. A parser object per page cost more again.
+    No table of ``id`` attributes either (nothing here looks ids up by it): 8% off a parse."""
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
-        parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+        parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True,
+                                  collect_ids=False)
         parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
             element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
             pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
@@ -140,9 +151,12 @@ def _refuse_blocked(url: str, html: str, selector: Selector) -> None:
     texts = ["" if title is None else title.text_content(),
              "" if heading is None else heading.text_content()]
     body = next(root.iter("body"), None)
-    short_body = body is not None and _may_be_short(body)
+    solid = "" if body is None else _visible_solid(body)
+    # The visible text may be short enough for a block page (an upper bound: ``clean``
+    # keeps every non-whitespace character, whatever the spacing).
+    short_body = body is not None and len(solid) <= MAX_BLOCK_PAGE_TEXT
     if not any(_has_block_phrase(text) for text in texts) and not (
-            short_body and _has_block_phrase(_visible_solid(body))):
+            short_body and _has_block_phrase(solid)):
         return  # the common case
     reason = blocked_reason(*texts, _visible_text(root) if short_body else "")
     # As before, a phrase must also stand in the markup as written.
@@ -150,22 +164,25 @@ def _refuse_blocked(url: str, html: str, selector: Selector) -> None:
         raise ParseError(url, reason, blocked=True)
 
 
-def _may_be_short(body) -> bool:
-    """Whether the visible text may be short enough for a block page (an upper bound)."""
-    hidden = sum(_solid_length(e.text_content()) for e in body.iter("script", "style"))
-    return _solid_length(body.text_content()) - hidden <= MAX_BLOCK_PAGE_TEXT
-
-
-def _solid_length(text: str) -> int:
-    """Characters that ``clean`` keeps whatever the spacing: the non-whitespace ones."""
-    return len("".join(text.split()))
-
-
 def _visible_solid(body) -> str:
-    """The body's text without scripts and styles, whitespace removed (no per-node objects)."""
-    body = copy.deepcopy(body)
-    etree.strip_elements(body, "script", "style", with_tail=False)
-    return "".join(etree.tostring(body, method="text", encoding="unicode", with_tail=False).split())
+    """The body's text without scripts and styles, whitespace removed (no per-node objects).
+
+    Their text is taken out for the serialisation and put back (a copy of the body cost
+    ~40% of this check); an element that holds more than text is stripped from a copy.
+    """
+    hidden = [(element, element.text) for element in body.iter("script", "style")]
+    if any(len(element) for element, _ in hidden):
+        body = copy.deepcopy(body)
+        etree.strip_elements(body, "script", "style", with_tail=False)
+        hidden = []
+    try:
+        for element, _ in hidden:
+            element.text = None
+        text = etree.tostring(body, method="text", encoding="unicode", with_tail=False)
+    finally:
+        for element, content in hidden:
+            element.text = content
+    return "".join(text.split())
 
 
 def _has_block_phrase(text: str) -> bool:
@@ -173,7 +190,10 @@ def _has_block_phrase(text: str) -> bool:
 
     Spacing is ignored on both sides, as ``clean`` and node joins may change it.
     """
-    return _SOLID_PHRASES_RE.search("".join(text.lower().split())) is not None
+    solid = "".join(text.lower().split())
+    # Substring tests for words that every phrase contains are ~2x faster than the regex.
+    return any(word in solid for word in _PHRASE_WORDS) and (
+        _SOLID_PHRASES_RE.search(solid) is not None)
 
 
 def _visible_text(root) -> str:

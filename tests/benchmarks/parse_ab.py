@@ -1,4 +1,4 @@
-"""A/B of the page parsers: this tree's ``mfa_scraper.pages`` against a git revision's, in one process.
+"""A/B of the page parsers: this tree's ``mfa_scraper.pages`` against a git revision's.
 
 Checks that both give the same output (``repr`` of each Article / Listing, or the same
 ``ParseError``) on every replica page of both CMS generations, every golden fixture and,
@@ -87,7 +87,7 @@ def outcome(function, case) -> str:
     url, body, encoding = case
     try:
         return repr(function(url, body, encoding=encoding))
-    except Exception as error:  # noqa: BLE001 - ParseError or a crash: both must agree
+    except Exception as error:  # a ParseError or a crash: both must agree
         return f"{type(error).__name__}: {error} blocked={getattr(error, 'blocked', None)}"
 
 
