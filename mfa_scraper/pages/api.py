@@ -18,7 +18,7 @@ from mfa_scraper.pages.blocked import (
     blocked_reason,
 )
 from mfa_scraper.pages.current import CurrentArticle, CurrentListing
-from mfa_scraper.pages.dates import CREATED_LABELS, LABEL_SCAN_RE, UPDATED_LABELS, local
+from mfa_scraper.pages.dates import CREATED_LABELS, UPDATED_LABELS, has_label_colon, local
 from mfa_scraper.pages.decode import decode_body
 from mfa_scraper.pages.generic import GenericArticle
 from mfa_scraper.pages.legacy import LegacyArticle, LegacyListing
@@ -89,7 +89,7 @@ def detect_cms(url: str, html: str) -> str | None:
         return "current"
     if LEGACY_PATH.match(url) or LEGACY_MARKUP.search(head):  # the URL test is far cheaper
         return "legacy"
-    if LABEL_SCAN_RE.search(lowered := head.lower()) and LEGACY_DATE_LINE.search(lowered):
+    if has_label_colon(lowered := head.lower()) and LEGACY_DATE_LINE.search(lowered):
         return "legacy"
     return None
 

@@ -160,7 +160,7 @@ class ArticlePage:
         return self._labelled_line_after_title()
 
     def _labelled_line_after_title(self) -> str | None:
-        if not dates.LABEL_SCAN_RE.search(self.root.text_content().lower()):
+        if not dates.has_label_colon(self.root.text_content().lower()):
             return None  # no date label anywhere: skip the walk over every text node
         lines = [line for line in self._labelled_lines() if not self.index.in_chrome(line)]
         if not lines:
@@ -238,7 +238,7 @@ class ArticlePage:
         return clean(self.title).casefold()
 
     def _is_noise(self, block: str) -> bool:
-        key = clean(block).casefold()
+        key = block.casefold()  # blocks are clean already
         return (
             key == self._title_key  # same_text(block, self.title)
             or is_image_file_name(block)
@@ -271,7 +271,12 @@ class ArticlePage:
         if self.body_element is None:
             return []
         for link in self.body_element.iter("a"):
-            url = absolute(self.url, link.get("href"))
+            href = link.get("href")
+            # The document's path is part of the joined URL: without an extension in the
+            # link or the page URL, none can end it (urljoin costs ~5 us a link).
+            if not (_may_be_document(href or "") or _may_be_document(self.url)):
+                continue
+            url = absolute(self.url, href)
             if not url or url in found or not _is_document(url):
                 continue
             name = urlsplit(url).path.rsplit("/", 1)[-1]
@@ -284,10 +289,15 @@ class ArticlePage:
         found = self._first(self.RELATED_SELECTORS)
         if found is not None:
             return found
-        for element in self.index.elements:
+        starts = blocks.RELATED_INITIALS
+        for element in self.root.iter(etree.Element):  # self.index.elements, unlisted
             text = element.text
-            own = clean(text) if text else ""  # the heading's own words, not its links
-            if own and len(own) < 60 and blocks.is_related_label(own):
+            # The heading's own words, not its links. A label starts with one of a few
+            # letters: testing the first one skips the cleaning of nearly every element.
+            if not text or text.lstrip()[:1].casefold()[:1] not in starts:
+                continue
+            own = clean(text)
+            if len(own) < 60 and blocks.is_related_label(own):
                 return element.getparent()
         return None
 
@@ -386,10 +396,24 @@ def _join(base_url: str, href: str) -> str:
         return href
 
 
+_DOCUMENT_EXTENSION = re.compile(
+    "|".join(re.escape(extension) for extension in ATTACHMENT_EXTENSIONS), re.IGNORECASE)
+_URL_DROPPED = re.compile(r"[\t\r\n]")  # urlsplit removes these before anything else
+
+
+def _may_be_document(text: str) -> bool:
+    """Whether a URL built from ``text`` may end in a document extension."""
+    return _DOCUMENT_EXTENSION.search(text) is not None or (
+        _URL_DROPPED.search(text) is not None
+        and _DOCUMENT_EXTENSION.search(_URL_DROPPED.sub("", text)) is not None)
+
+
 def _is_document(url: str) -> bool:
     return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
 
 
 def _is_share(element) -> bool:
+    if element.get("class") is None and element.get("id") is None:
+        return False  # most elements: no string to build
     markers = f"{element.get('class', '')} {element.get('id', '')}".lower()
     return markers != " " and _SHARE_RE.search(markers) is not None

@@ -20,6 +20,8 @@ CHROME_PREFIXES = ("header", "footer")
 RELATED_LABELS = ("related news", "susijusios naujienos", "похожие новости", "связанные новости",
                   "related articles", "see also", "related")
 _RELATED_STARTS = ("related", "susijusios", "похожие", "связанные", "see also")
+# First letters of the related-news labels (casefolded): a cheap pre-test of any text.
+RELATED_INITIALS = frozenset(start[0] for start in _RELATED_STARTS)
 ALL_NEWS_LABELS = ("all news", "visos naujienos", "все новости", "всі новини", "archive",
                    "archyvas", "архив")
 # Site names as <title>s show them: the ministry, or "Embassy of the Republic of Lithuania

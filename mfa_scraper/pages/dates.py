@@ -52,6 +52,24 @@ ANY_LABEL_RE = re.compile(rf"(?:{_labels_re(CREATED_LABELS + UPDATED_LABELS)})\s
 LABEL_SCAN_RE = re.compile(
     rf"(?:{_labels_re(tuple(x.lower() for x in CREATED_LABELS + UPDATED_LABELS))})\s*:"
 )
+_LOWER_LABELS = tuple(x.lower() for x in CREATED_LABELS + UPDATED_LABELS)
+_LONGEST_LABEL = max(map(len, _LOWER_LABELS))
+_LABEL_WINDOW = 200  # characters before a colon; more whitespace than this goes to the regex
+
+
+def has_label_colon(lowered: str) -> bool:
+    """``LABEL_SCAN_RE.search(lowered) is not None``, looking only before each colon:
+    a page has few colons, and the regex tries its alternation at every character."""
+    colon = lowered.find(":")
+    while colon >= 0:
+        start = colon - _LABEL_WINDOW
+        before = lowered[max(0, start):colon].rstrip()  # rstrip: as \s*
+        if start > 0 and len(before) < _LONGEST_LABEL:
+            return LABEL_SCAN_RE.search(lowered) is not None  # a label may start before
+        if before.endswith(_LOWER_LABELS):
+            return True
+        colon = lowered.find(":", colon + 1)
+    return False
 
 
 @dataclass(frozen=True)

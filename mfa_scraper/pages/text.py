@@ -73,6 +73,8 @@ def marker_text(element) -> str:
 
 def is_boilerplate(element) -> bool:
     """Whether an element inside an article container is a widget, not article text."""
+    if element.get("class") is None and element.get("id") is None:
+        return False  # most elements: no string to build
     markers = marker_text(element)
     return markers != " " and _BOILERPLATE_RE.search(markers) is not None
 

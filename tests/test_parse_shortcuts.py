@@ -1,0 +1,76 @@
+"""The parsers' cheap pre-tests give the answers of the slower code they stand in front of."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+
+import pytest
+from lxml import etree
+
+from mfa_scraper.pages import ParseError, api, article, dates, parse_article
+from mfa_scraper.pages.text import absolute
+
+LABEL_PIECES = ("created", "Updated", "last updated", "создано", "sukurta", "ated", " ", "\t",
+                "\xa0", "\n", ":", "x", " " * 60, " " * 195)
+
+
+def _pieces(count: int):
+    for size in range(count + 1):
+        yield from itertools.product(LABEL_PIECES, repeat=size)
+
+
+def test_label_colon_scan_agrees_with_the_regex():
+    texts = ["".join(parts).lower() for parts in _pieces(3)]
+    texts += [f"{'x' * pad}created{' ' * gap}:" for pad in (0, 300) for gap in range(180, 215)]
+    for text in texts:
+        assert dates.has_label_colon(text) == (dates.LABEL_SCAN_RE.search(text) is not None), (
+            repr(text))
+
+
+def _stripped_copy(body) -> str:
+    body = copy.deepcopy(body)
+    etree.strip_elements(body, "script", "style", with_tail=False)
+    return "".join(etree.tostring(body, method="text", encoding="unicode",
+                                  with_tail=False).split())
+
+
+def test_visible_text_leaves_scripts_as_they_were():
+    root = api._root("<html><body><p>Access <script>var a = 1;</script>denied</p>"
+                     "<style>p {}</style><script></script>tail</body></html>")
+    body = root.find("body")
+    before = etree.tostring(root)
+    assert api._visible_solid(body) == _stripped_copy(body) == "Accessdeniedtail"
+    assert etree.tostring(root) == before
+
+
+def test_visible_text_of_a_script_with_children():
+    body = etree.fromstring("<body><p>Access</p><script>x<b>y</b>z</script> denied</body>")
+    assert api._visible_solid(body) == _stripped_copy(body) == "Accessdenied"
+    assert etree.tostring(body.find("script")) == b"<script>x<b>y</b>z</script> denied"
+
+
+def test_a_short_block_page_with_scripts_in_its_body_is_refused():
+    page = ("<html><head><title>Oops</title></head><body><p>Access <script>var a = 1;"
+            "</script>denied</p><p>access denied</p></body></html>")
+    with pytest.raises(ParseError) as caught:
+        parse_article("https://example.org/x", page)
+    assert caught.value.blocked
+
+
+@pytest.mark.parametrize("base, href", [
+    ("https://urm.lt/default/en/news/x", "files/report.pdf"),
+    ("https://urm.lt/default/en/news/x", "files/Report.PDF?download=1"),
+    ("https://urm.lt/default/en/news/x", "files/report.p\ndf"),
+    ("https://urm.lt/default/en/news/x", "files/report.d\toc"),
+    ("https://urm.lt/default/en/files/list.xlsx", "?page=2"),
+    ("https://urm.lt/default/en/files/list.xlsx", "#part"),
+    ("https://urm.lt/default/en/news/x", "../a/../b.zip"),
+    ("https://urm.lt/default/en/news/x", "/uploads/f.pptx#p2"),
+    ("https://urm.lt/default/en/news/x", "https://other.lt/a.rtf"),
+    ("https://urm.lt/default/en/news/x", "files/report.html"),
+])
+def test_document_pre_test_never_skips_a_document(base, href):
+    url = absolute(base, href)
+    if url and article._is_document(url):
+        assert article._may_be_document(href) or article._may_be_document(base)
