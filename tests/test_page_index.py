@@ -36,6 +36,16 @@ def test_select_and_chrome_match_parsel_and_in_chrome(page):
         assert index.in_chrome(element) == blocks.in_chrome(element)
 
 
+@pytest.mark.parametrize("page", PAGES[::3], ids=lambda p: p.parent.name)
+def test_marked_after_is_every_marked_element_past_the_subtree(page):
+    _, selector = load("https://urm.lt/default/en/news/x", page.read_bytes(), None)
+    index = PageIndex(selector.root)
+    position = index.position
+    for element in index.elements:
+        end = max(position.get(e, -1) for e in element.iter())
+        assert index.marked_after(element) == [e for e in index.marked if position[e] > end]
+
+
 def test_unsupported_css_goes_to_xpath():
     assert parse_css("li:first-child") is None and parse_css("a + b") is None
     assert parse_css("#news_list > .item a[href*=news]") is not None
