@@ -19,22 +19,26 @@ def _guess(body: bytes) -> str | None:
     return None
 
 
-def _is_utf8(body: bytes) -> bool:
+def utf8_text(body: bytes, encoding: str | None = None) -> str | None:
+    """The body as UTF-8 text when :func:`decode_body` reads it so by its bytes alone (no
+    encoding given, non-ASCII, valid UTF-8; a BOM kept), else ``None``."""
+    if encoding or body.isascii():
+        return None
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def decode_body(body: bytes | str, encoding: str | None = None) -> str:
     """Decode a page body; undecodable bytes become U+FFFD rather than an exception."""
     if isinstance(body, str):
         return body
-    if not encoding and not body.isascii() and _is_utf8(body):
+    text = utf8_text(body, encoding)
+    if text is not None:
         # Non-ASCII bytes that are valid UTF-8 are UTF-8, whatever a stale <meta> claims: the
         # odds of windows-1257 text forming valid multi-byte sequences are negligible.
-        return body.decode("utf-8").removeprefix("\ufeff")
+        return text.removeprefix("\ufeff")
     content_type = f"text/html; charset={encoding}" if encoding else None
     _, text = html_to_unicode(content_type, body, auto_detect_fun=_guess)
     return text
