@@ -74,3 +74,24 @@ def test_document_pre_test_never_skips_a_document(base, href):
     url = absolute(base, href)
     if url and article._is_document(url):
         assert article._may_be_document(href) or article._may_be_document(base)
+
+
+LINK_MARKUP = (
+    "<div><p><a href='/a/b'>x</a> <a href='../c.pdf' title='t'>y</a><img src='i.jpg'></p></div>",
+    "<div><a href=' http://[bad '>bad</a><a href='#top'>top</a><a>none</a><form action='f'>"
+    "</form></div>",
+    "<div><p style='background: url(x.png)'>s</p><a href='z'>z</a></div>",
+    "<div><object data='o.swf'><param name='movie' value='m.swf'></object><a href='q'>q</a></div>",
+    "<div><base href='/other/'><a href='r'>r</a></div>",
+    "<div><style>@import 'a.css';</style><a href='s'>s</a></div>",
+)
+
+
+@pytest.mark.parametrize("markup", LINK_MARKUP)
+def test_links_made_absolute_as_lxml_does(markup):
+    base = "https://urm.lt/default/en/news/x"
+    ours = api._root(f"<html><body>{markup}</body></html>").find(".//div")
+    theirs = copy.deepcopy(ours)
+    article._make_links_absolute(ours, base)
+    theirs.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
+    assert etree.tostring(ours) == etree.tostring(theirs)
