@@ -89,7 +89,7 @@ def detect_cms(url: str, html: str) -> str | None:
         return "current"
     if LEGACY_PATH.match(url) or LEGACY_MARKUP.search(head):  # the URL test is far cheaper
         return "legacy"
-    if has_label_colon(lowered := head.lower()) and LEGACY_DATE_LINE.search(lowered):
+    if has_label_colon(head) and LEGACY_DATE_LINE.search(head.lower()):
         return "legacy"
     return None
 

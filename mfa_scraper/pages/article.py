@@ -161,7 +161,7 @@ class ArticlePage:
         return self._labelled_line_after_title()
 
     def _labelled_line_after_title(self) -> str | None:
-        if not dates.has_label_colon(self.root.text_content().lower()):
+        if not dates.has_label_colon(self.root.text_content()):
             return None  # no date label anywhere: skip the walk over every text node
         lines = [line for line in self._labelled_lines() if not self.index.in_chrome(line)]
         if not lines:

@@ -57,18 +57,21 @@ _LONGEST_LABEL = max(map(len, _LOWER_LABELS))
 _LABEL_WINDOW = 200  # characters before a colon; more whitespace than this goes to the regex
 
 
-def has_label_colon(lowered: str) -> bool:
-    """``LABEL_SCAN_RE.search(lowered) is not None``, looking only before each colon:
-    a page has few colons, and the regex tries its alternation at every character."""
-    colon = lowered.find(":")
+def has_label_colon(text: str) -> bool:
+    """``LABEL_SCAN_RE.search(text.lower()) is not None``, looking only before each colon
+    and lower-casing only there: a page has few colons, the regex tries its alternation at
+    every character, and lower-casing a whole page of non-ASCII text costs as much again.
+    (Lower-casing is per character for every letter of a label; only a final sigma looks
+    at its neighbours, and no label has one.)"""
+    colon = text.find(":")
     while colon >= 0:
         start = colon - _LABEL_WINDOW
-        before = lowered[max(0, start):colon].rstrip()  # rstrip: as \s*
+        before = text[max(0, start):colon].lower().rstrip()  # rstrip: as \s*
         if start > 0 and len(before) < _LONGEST_LABEL:
-            return LABEL_SCAN_RE.search(lowered) is not None  # a label may start before
+            return LABEL_SCAN_RE.search(text.lower()) is not None  # a label may start before
         if before.endswith(_LOWER_LABELS):
             return True
-        colon = lowered.find(":", colon + 1)
+        colon = text.find(":", colon + 1)
     return False
 
 
