@@ -68,9 +68,14 @@ def starts_token(markers: str, word: str) -> bool:
 def first_content(elements, chrome=in_chrome):
     """The first element not inside page chrome (``chrome`` decides), else ``None``."""
     for element in elements:
-        if not chrome(element) and clean(element.text_content()):
+        if not chrome(element) and _has_text(element.text_content()):
             return element
     return None
+
+
+def _has_text(text: str) -> bool:
+    """``bool(clean(text))`` without building the cleaned text (a whole body, for a test)."""
+    return bool(text) and not text.isspace()
 
 
 def is_site_name(text: str) -> bool:
