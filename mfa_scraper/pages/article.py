@@ -346,7 +346,8 @@ class ArticlePage:
         return []
 
     def _tags_in(self, element) -> list[str]:
-        if self._inside_related(element) or element.find(".//input") is not None:
+        if self._inside_related(element) or (
+                next(element.iterdescendants("input"), None) is not None):  # .//input
             return []
         tags = [blocks.tag_text(link) for link in element.iter("a")]
         return [tag for tag in tags if tag]

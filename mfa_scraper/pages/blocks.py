@@ -156,7 +156,7 @@ def is_tag_link(link, text: str) -> bool:
 def is_tag_container(element) -> bool:
     """Whether an element is a list of the article's tags (``.news_themes``, ``.tags``)."""
     markers = marker_text(element)
-    return any(word in markers for word in TAG_LIST_WORDS) and element.find(".//a") is not None
+    return any(word in markers for word in TAG_LIST_WORDS) and _has_link(element)
 
 
 # Class/id words of an article's own tag list.
@@ -170,4 +170,9 @@ def tag_text(element) -> str:
 
 def is_tag_label(element) -> bool:
     """A tag shown as plain text (``<span class="card-category">``) rather than a link."""
-    return element.find(".//a") is None and has_tag_class(element) and bool(tag_text(element))
+    return not _has_link(element) and has_tag_class(element) and bool(tag_text(element))
+
+
+def _has_link(element) -> bool:
+    """``element.find(".//a") is not None``, without ElementPath (2x faster)."""
+    return next(element.iterdescendants("a"), None) is not None
