@@ -96,3 +96,23 @@ def test_links_made_absolute_as_lxml_does(markup):
     article._make_links_absolute(ours, base)
     theirs.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
     assert etree.tostring(ours) == etree.tostring(theirs)
+
+
+def test_visible_text_of_a_script_with_control_characters():
+    root = api._root("<html><body><p>Access</p><script>a\x01b</script> denied</body></html>")
+    body = root.find("body")
+    assert api._visible_solid(body) == _stripped_copy(body) == "Accessdenied"
+    assert body.find("script").text == "a\x01b"
+
+
+def test_markup_after_the_closing_html_tag_still_parses():
+    # libxml2 puts what follows </html> into a second top-level <html>: its classed
+    # elements are in the page's class index but not under the root element.
+    paragraph = "<p>A paragraph of the article that is long enough to be its body.</p>"
+    page = (f"<html><head><title>T</title></head><body><h1>Headline</h1>{paragraph * 5}"
+            "</body></html> <script>x = 1;</script><div class='topic-tags'><a href='/t'>Tag</a>"
+            "</div>")
+    root = api._root(page)
+    assert [e.tag for e in root.itersiblings()] == ["html"]
+    parsed = parse_article("https://example.org/news/a", page)
+    assert parsed.title == "Headline" and parsed.categories == ["Tag"]

@@ -75,6 +75,8 @@ _PHRASE_WORDS = [
 ]
 _PHRASE_WORDS += [p for p in _SOLID_PHRASES if not any(w in p for w in _PHRASE_WORDS)]
 _VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+# Characters lxml refuses in ``.text`` (its parser keeps them from a page).
+_NOT_SETTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 ARTICLE_PARSERS = {"legacy": LegacyArticle, "current": CurrentArticle}
 LISTING_PARSERS = {"legacy": LegacyListing, "current": CurrentListing}
 
@@ -182,10 +184,11 @@ def _visible_solid(body) -> str:
     """The body's text without scripts and styles, whitespace removed (no per-node objects).
 
     Their text is taken out for the serialisation and put back (a copy of the body cost
-    ~40% of this check); an element that holds more than text is stripped from a copy.
+    ~40% of this check); an element that holds more than text, or text that lxml parses
+    but will not set (control characters), is stripped from a copy.
     """
     hidden = [(element, element.text) for element in body.iter("script", "style")]
-    if any(len(element) for element, _ in hidden):
+    if any(len(element) or (text and _NOT_SETTABLE.search(text)) for element, text in hidden):
         body = copy.deepcopy(body)
         etree.strip_elements(body, "script", "style", with_tail=False)
         hidden = []
