@@ -145,8 +145,11 @@ def absolute(base_url: str, href: str | None) -> str | None:
 # a plain host, no ';' params, no empty '?' or '#', no whitespace.
 _PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.:@_~%+-]+(?:/[^\s?#;]*)?(?:\?[^\s#]+)?(?:#\S+)?\Z")
 # A root-relative path urljoin leaves as it is: no '//' inside, no '.' or '..' segments.
+# A segment is taken whole ("++", possessive): with a plain "+" the engine tried every way
+# of cutting a segment into pieces before a link failed the pattern ("/some-long-slug/#",
+# "/slug;jsessionid=1"): 3 s for a 24-character slug, twice that for each character more.
 _PLAIN_ROOTED = re.compile(
-    r"/(?!/)(?:(?!\.\.?(?:/|[?#]|\Z))[^\s?#;/]+/?)*(?:\?[^\s#]+)?(?:#\S+)?\Z")
+    r"/(?!/)(?:(?!\.\.?(?:/|[?#]|\Z))[^\s?#;/]++/?)*(?:\?[^\s#]+)?(?:#\S+)?\Z")
 
 
 @lru_cache(maxsize=64)
