@@ -1,7 +1,8 @@
 """Listing shapes that once made parsing blow up: the same items, with bounded work per entry.
 
-They came from public real-world pages (``../shared/realdata``) on which ``parse_listing``
-did not finish: links whose fast-path regex backtracked exponentially.
+Both came from public real-world pages (``../shared/realdata``) on which ``parse_listing``
+did not finish: links whose fast-path regex backtracked exponentially, and an entry whose
+"added" label value was the rest of the page, handed to dateparser (twice).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from mfa_scraper.pages import parse_listing
+from mfa_scraper.pages import ListingItem, parse_listing
 from mfa_scraper.pages import text as text_module
 
 SITE = "https://news.example.org"
@@ -61,3 +62,28 @@ def test_fast_path_declines_awkward_links(suffix):
     href = f"/news/{SLUG * 4}{suffix}"
     assert text_module._PLAIN_ROOTED.match(href) is None
     assert text_module.join_url(SITE + "/news", href) == text_module.urljoin(SITE, href)
+
+
+LONG_LINE = " ".join(f"word{i}" for i in range(5000))  # ~45 KB, no '|' or ' / ' to end it
+
+
+def test_whole_page_label_value_never_reaches_dateparser(monkeypatch):
+    """An "added" label whose value runs on for a page: no worded date is that long."""
+    import dateparser
+
+    calls = []
+    monkeypatch.setattr(dateparser, "parse", lambda text, **_: calls.append(text))
+    page = (f"<html><body><div><h2><a href='/news/{SLUG}'>Story</a></h2>"
+            f"<p>Added: {LONG_LINE}</p><p>2024-12-20</p></div></body></html>")
+    listing = parse_listing(f"{SITE}/news", page)
+    assert listing.items == [ListingItem(url=f"{SITE}/news/{SLUG}", title="Story",
+                                         date=date(2024, 12, 20), date_raw="2024-12-20")]
+    assert calls == []
+
+
+def test_worded_label_value_still_reaches_dateparser():
+    page = (f"<html><body><div><h2><a href='/news/{SLUG}'>Story</a></h2>"
+            "<p>Added: Wednesday, 4 December 2024</p></div></body></html>")
+    [item] = parse_listing(f"{SITE}/news", page).items
+    assert item.date == date(2024, 12, 4)
+    assert item.date_raw == "Added: Wednesday, 4 December 2024"

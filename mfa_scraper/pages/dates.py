@@ -30,6 +30,11 @@ _YMD = r"(?P<y>\d{4})\s*[.\-/]\s*(?P<m>\d{1,2})\s*[.\-/]\s*(?P<d>\d{1,2})\.?"
 _DMY = r"(?P<d2>\d{1,2})\s*\.\s*(?P<m2>\d{1,2})\s*\.\s*(?P<y2>\d{4})"
 _TIME = r"(?:,?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 DATE_RE = re.compile(rf"(?:{_YMD}|{_DMY}){_TIME}")
+# Longest text handed to dateparser: a worded date with weekday, time and zone is under 80
+# characters. A label's value runs to the line's end, and on a page whose whole text is one
+# line that is the rest of the page: dateparser spends ~10 ms a kilobyte looking for words
+# and zones in it (8 s on a 600 KB page, twice per listing entry) to find no date.
+MAX_WORDED_DATE = 200
 
 
 def _labels_re(labels: tuple[str, ...]) -> str:
@@ -113,6 +118,8 @@ def find_date(text: str) -> DateValue | None:
 
 def parse_words(text: str, language: str | None) -> DateValue | None:
     """Fallback for worded dates (``4 November 2021``) through dateparser, language given."""
+    if len(text) > MAX_WORDED_DATE:
+        return None
     import dateparser  # slow to import, and rarely needed: only for worded dates
 
     languages = [language] if language else ["en", "lt", "ru"]
