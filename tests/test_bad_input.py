@@ -254,6 +254,14 @@ def test_truncated_listing_gives_a_prefix() -> None:
         assert len(listing.items) >= 2
 
 
+def test_unparsable_link_is_skipped_not_raised() -> None:
+    # A consent-manager link seen on a real page: urljoin raises ValueError on its host.
+    bad = '<a href="https://[ccpa-preferences]">Do not sell my data</a>'
+    body = legacy_listing(3).replace('<div id="news_list">', f'<div id="news_list">{bad}')
+    listing = parse_listing(LISTING_URL, body.encode("utf-8"))
+    assert listing.items == full_listing_items(3)
+
+
 SIDEBAR_DATES = [
     pytest.param(
         """<div class="widget widget6 latest"><div class="widget_title">Latest news</div>

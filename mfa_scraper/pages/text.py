@@ -132,11 +132,15 @@ def blocks_of(container, skip=is_boilerplate) -> list[str]:
 
 
 def absolute(base_url: str, href: str | None) -> str | None:
-    """Resolve ``href`` against the page URL; ``None`` for empty, fragment or script links."""
+    """Resolve ``href`` against the page URL; ``None`` for empty, fragment, script or
+    unparsable links (urljoin raises on a bracketed host that is no IP: "https://[x]")."""
     href = (href or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
         return None
-    return join_url(base_url, href)
+    try:
+        return join_url(base_url, href)
+    except ValueError:
+        return None
 
 
 # Links whose urljoin() result is known without it (urljoin re-parses the base URL each
