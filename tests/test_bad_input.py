@@ -262,6 +262,24 @@ def test_unparsable_link_is_skipped_not_raised() -> None:
     assert listing.items == full_listing_items(3)
 
 
+LOOSE_TEXT = "R&amp;D &lt;funding&gt; rose by 5 % &amp; more."  # as written in the page
+
+
+def _loose_text_article() -> Article:
+    """An article whose body container starts with text before its first element."""
+    page = legacy_page().replace('<div class="text">\n', f'<div class="text">{LOOSE_TEXT}\n')
+    return parse_article(URL, page.encode("utf-8"), encoding="utf-8")
+
+
+def test_loose_leading_text_is_escaped_in_body_html() -> None:
+    # Markup-significant characters stay escaped, as lxml writes the text of the children.
+    assert _loose_text_article().body_html.startswith(LOOSE_TEXT + "\n<p>")
+
+
+def test_loose_leading_text_is_body_text() -> None:
+    assert _loose_text_article().body_text.startswith("R&D <funding> rose by 5 % & more.\n\n")
+
+
 SIDEBAR_DATES = [
     pytest.param(
         """<div class="widget widget6 latest"><div class="widget_title">Latest news</div>

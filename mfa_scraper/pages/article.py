@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 from functools import cached_property
@@ -263,7 +264,7 @@ class ArticlePage:
         for widget in [e for e in element.iter(etree.Element) if _is_share(e)]:
             widget.drop_tree()
         _make_links_absolute(element, self.url)
-        inner = (element.text or "") + "".join(
+        inner = html.escape(element.text or "", quote=False) + "".join(
             etree.tostring(child, encoding="unicode", method="html") for child in element)
         return inner.strip()
 
