@@ -26,15 +26,17 @@ COMPRESSION = "zstd"
 # zstd at COMPRESSION_LEVEL (a crawl's flushes) or COMPACT_LEVEL (compaction), every
 # column; rows sorted by article_id and version (buffer.py, compact.py), dictionaries only
 # where values repeat, statistics only on columns worth filtering on. The level is what
-# counts: the 8 per-run articles files of a 5,004-article crawl take 0.89 of the same rows as
-# gzip JSON Lines at zstd 3, 0.73 at 9, 0.70 at 12, 0.68 at 15, 0.66 at 19 (1 MB pages;
-# 512 KB: +2%; 64 KB: 0.80 at 15). But zstd takes a fresh context for each page (~16 MB at
-# 15 for 1 MB, and glibc keeps part of it): 20,007-article crawls peaked at 313 MB at 15,
-# 280-309 MB at 15 with 512 KB pages (0.70-0.71), 326 MB with 768 KB pages, against the
-# 300 MB target. So crawls write zstd 3, and compaction zstd 15 with 8 MB pages, one file
-# per site: 0.62 (README, Benchmarks). Per-run files would need fewer of them: one per site
-# (ARCHIVE_FLUSH_ROWS=10000 on 5,004 articles) is 0.66 at 15, but 307 MB at 20k.
-COMPRESSION_LEVEL = 3
+# counts, and the page size bounds what it costs: zstd sizes a fresh context to each page it
+# compresses (a 1 MB page at 15: ~17 MB; 4 MB: ~40 MB), and pyarrow closes a page only
+# between batches of write_batch_size values (default 1,024 bodies, several MB), so the
+# batch is what keeps pages near PAGE_BYTES. Rewriting the 8 per-run articles files of a
+# 5,004-article crawl (bytes against the same rows as gzip JSON Lines / peak while writing):
+# zstd 3, default batch: 0.89 / +19 MB; 15, default batch: 0.67 / +63 MB; 15, 512 KB pages
+# of 64-value batches: 0.685 / +25 MB; 256 KB: 0.715; 12 at 512 KB: 0.71; 19: 0.665 but 10x
+# the CPU of 15 (0.18 ms a version). Compaction: zstd 15, 8 MB pages, one file per site: 0.62.
+COMPRESSION_LEVEL = 15
+PAGE_BYTES = 512 << 10
+BATCH_VALUES = 64
 COMPACT_LEVEL = 15
 COMPACT_PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
@@ -108,6 +110,7 @@ def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
     """The writer options of every archive file of ``schema``, at zstd ``level``."""
     leaves = {leaf for field in schema for leaf in _leaves(field.name, field.type)}
     return {"compression": COMPRESSION, "compression_level": level,
+            "data_page_size": PAGE_BYTES, "write_batch_size": BATCH_VALUES,
             "use_dictionary": sorted(leaves & _DICTIONARY),
             "write_statistics": sorted(leaves & _STATISTICS),
             "column_encoding": {
