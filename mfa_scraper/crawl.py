@@ -53,20 +53,22 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
           settings: dict[str, Any] | None = None, **arguments: Any) -> CrawlResult:
     """Crawl into ``archive_dir`` with the spider ``arguments`` (see ``CrawlArgs``).
 
-    Bad arguments (and bad ``MFA_HEALTH_*`` settings) raise ``ArgumentError`` before
-    anything starts, a browser path that cannot run here (see ``mfa_scraper.browser``)
-    ``BrowserUnavailable``. Runs a Twisted reactor, so call it once per process. A crawl
-    that could not start (the archive is locked by another writer, say) comes back with
-    ``error`` set and no report.
+    Bad arguments (and bad ``MFA_HEALTH_*`` or ``ARROW_MEMORY_POOL`` settings) raise
+    ``ArgumentError`` before anything starts, a browser path that cannot run here (see
+    ``mfa_scraper.browser``) ``BrowserUnavailable``. Runs a Twisted reactor, so call it once
+    per process. A crawl that could not start (the archive is locked by another writer,
+    say) comes back with ``error`` set and no report.
     """
     from scrapy.crawler import CrawlerProcess
 
     from mfa_scraper import browser
+    from mfa_scraper.pipelines import use_arrow_pool
     from mfa_scraper.spiders.mfa_news import MfaNewsSpider
 
     project = project_settings(archive_dir, settings)
     try:
         Thresholds.from_settings(project)
+        use_arrow_pool(project.get("ARROW_MEMORY_POOL") or "")
     except ValueError as error:
         raise ArgumentError("--set", str(error)) from None
     if CrawlArgs.parse(**arguments).browser_hosts():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import pyarrow as pa
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
@@ -34,6 +35,17 @@ def crawl_counters(stats: dict) -> dict:
             "access": found, "blocked": [access_line(site, found[site]) for site in found]}
 
 
+def use_arrow_pool(name: str) -> None:
+    """Make ``name`` (``system``, ``mimalloc``, ``jemalloc``) Arrow's default memory pool;
+    an empty name leaves pyarrow's choice. ValueError for a backend this pyarrow lacks."""
+    if not name:
+        return
+    if name not in pa.supported_memory_backends():
+        raise ValueError(f"ARROW_MEMORY_POOL: {name!r} is not one of this pyarrow's memory "
+                         f"pools: {', '.join(pa.supported_memory_backends())}")
+    pa.set_memory_pool(getattr(pa, f"{name}_memory_pool")())
+
+
 class ArchivePipeline:
     """Owns the archive writer for one crawl; lends it to the spider as ``spider.archive``
     so the spider can ask what is already archived (incremental crawling)."""
@@ -53,6 +65,7 @@ class ArchivePipeline:
                        settings.getint("ARCHIVE_FLUSH_ROWS", 5000))
         try:
             pipeline.thresholds = monitor.Thresholds.from_settings(settings)
+            use_arrow_pool(settings.get("ARROW_MEMORY_POOL") or "")
         except ValueError as error:  # a bad -s value: one line and exit status 2, as the spider
             print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None

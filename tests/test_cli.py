@@ -101,6 +101,7 @@ def test_parse_of_a_png_is_a_one_line_error(tmp_path):
     (["--max-found-drop", "120"], "--max-found-drop"),
     (["--min-articles", "0"], "--min-articles"),
     (["--set", "MFA_HEALTH_COVERAGE_DROP=lots"], "MFA_HEALTH_COVERAGE_DROP must be a number"),
+    (["--set", "ARROW_MEMORY_POOL=tcmalloc"], "ARROW_MEMORY_POOL: 'tcmalloc' is not one of"),
 ])
 def test_crawl_with_a_bad_argument_exits_2_naming_it(tmp_path, args, named):
     archive = tmp_path / "archive"

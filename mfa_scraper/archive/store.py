@@ -31,12 +31,15 @@ COMPRESSION = "zstd"
 # between batches of write_batch_size values (default 1,024 bodies, several MB), so the
 # batch is what keeps pages near PAGE_BYTES. Rewriting the 8 per-run articles files of a
 # 5,004-article crawl (bytes against the same rows as gzip JSON Lines / peak while writing):
-# zstd 3, default batch: 0.89 / +19 MB; 15, default batch: 0.67 / +63 MB; 15, 512 KB pages
-# of 64-value batches: 0.685 / +25 MB; 256 KB: 0.715; 12 at 512 KB: 0.71; 19: 0.665 but 10x
-# the CPU of 15 (0.18 ms a version). Compaction: zstd 15, 8 MB pages, one file per site: 0.62.
+# zstd 3, default batch: 0.89 / +19 MB; 15, default batch: 0.67 / +63 MB; 15 in 32-value
+# batches: 768 KB pages 0.675 / +27 MB, 512 KB 0.687 / +27 MB, 256 KB 0.715; 12 at 512 KB:
+# 0.71; 19: 0.655 at 10x the CPU of 15 (0.18 ms a version). In whole crawls, 768 KB and 512
+# KB pages: 0.688 and 0.70; peak RSS at 20,007 articles 286 and 281 MB (with the system
+# memory pool, settings.ARROW_MEMORY_POOL; zstd 3: 272). Compaction: zstd 15, 8 MB pages,
+# one file per site: 0.62.
 COMPRESSION_LEVEL = 15
-PAGE_BYTES = 512 << 10
-BATCH_VALUES = 64
+PAGE_BYTES = 768 << 10
+BATCH_VALUES = 32
 COMPACT_LEVEL = 15
 COMPACT_PAGE_BYTES = 8 << 20
 _DICTIONARY = {"language", "cms", "run_id", "created_raw", "updated_raw",
