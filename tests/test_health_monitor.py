@@ -105,21 +105,15 @@ def test_the_baseline_stays_the_last_healthy_run(story):
     assert sites[ee]["coverage"]["generic"] == 0.0
 
 
-def test_an_unknown_arrow_pool_stops_scrapy_crawl_before_it_starts(tmp_path):
+@pytest.mark.parametrize(("setting", "value", "error"), [
+    ("MFA_HEALTH_MIN_ARTICLES", "0", "MFA_HEALTH_MIN_ARTICLES must be at least 1, got '0'"),
+    ("ARROW_MEMORY_POOL", "tcmalloc", "ARROW_MEMORY_POOL: 'tcmalloc' is not one of"),
+])
+def test_a_bad_setting_stops_scrapy_crawl_before_it_starts(tmp_path, setting, value, error):
     archive = tmp_path / "archive"
     result = scrapy_crawl(archive, ["http://127.0.0.1:9/default/en/news"],
-                          settings={"ARROW_MEMORY_POOL": "tcmalloc"})
+                          settings={setting: value})
     assert result.returncode == 2, result.stderr[-3000:]
-    assert "mfa_news: error: ARROW_MEMORY_POOL: 'tcmalloc' is not one of" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert not archive.exists()
-
-
-def test_a_bad_threshold_stops_scrapy_crawl_before_it_starts(tmp_path):
-    archive = tmp_path / "archive"
-    result = scrapy_crawl(archive, ["http://127.0.0.1:9/default/en/news"],
-                          settings={"MFA_HEALTH_MIN_ARTICLES": "0"})
-    assert result.returncode == 2, result.stderr[-3000:]
-    assert "mfa_news: error: MFA_HEALTH_MIN_ARTICLES must be at least 1, got '0'" in result.stderr
+    assert f"mfa_news: error: {error}" in result.stderr
     assert "Traceback" not in result.stderr
     assert not archive.exists()
