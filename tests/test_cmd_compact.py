@@ -12,6 +12,7 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from mfa_scraper.archive import Archive, ArchiveWriter, compact, verify_archive
@@ -160,3 +161,40 @@ def test_the_writer_reads_a_compacted_archive(root, story):
         known = writer.known(key)
     assert known is not None and known.version == 2
     assert verify_archive(root).ok
+
+
+@pytest.mark.parametrize("cache_bytes", [0, steps.CACHE_BYTES])
+def test_compacted_versions_are_current_first_then_older_in_their_own_row_groups(
+        root, monkeypatch, cache_bytes):
+    monkeypatch.setattr(steps, "BATCH_ROWS", 3)
+    monkeypatch.setattr(steps, "CACHE_BYTES", cache_bytes)
+    before = snapshot(root)
+    compact(root)
+    assert_compacted(root, before)
+    older_seen = 0
+    for path in sorted((root / "articles").glob("*/*.parquet")):
+        parquet = pq.ParquetFile(path)
+        keys = [(row["article_id"], row["version"]) for row in
+                parquet.read(columns=["article_id", "version"]).to_pylist()]
+        highest = {key: max(v for k, v in keys if k == key) for key, _ in keys}
+        current = [key for key in keys if key[1] == highest[key[0]]]
+        older = [key for key in keys if key[1] != highest[key[0]]]
+        assert keys == sorted(current) + sorted(older)
+        assert len({key for key, _ in current}) == len(current)
+        sizes = [parquet.metadata.row_group(g).num_rows
+                 for g in range(parquet.metadata.num_row_groups)]
+        assert max(sizes) <= 3
+        assert len(current) in {sum(sizes[:g]) for g in range(len(sizes) + 1)}  # a boundary
+        older_seen += len(older)
+    assert older_seen  # the story has changed articles
+
+
+def test_a_file_compacted_in_the_first_layout_is_rewritten_once(root):
+    compact(root)
+    files = sorted(root.glob("*/*/*.parquet"))
+    for path in files:  # as the first layout marked them
+        table = pq.read_table(path)
+        pq.write_table(table.replace_schema_metadata(
+            {**table.schema.metadata, steps.COMPACTED_KEY: b"1"}), path)
+    assert len(compact(root).merges) == len(files)
+    assert not compact(root).merges

@@ -26,12 +26,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import ArchiveError
 from .lock import WriterLock
+from .lookup import arange, from_array, highest_per_id
 from .runs import iso_utc, new_run_id
 from .saved import rebuild_index
+from .scan import KEY_COLUMNS, RowGroups, Scan, articles_scan, row_groups
 from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
 from .store import (
     ARTICLES,
@@ -50,7 +53,9 @@ from .store import (
 
 JOURNAL_DIR = ".compact"
 COMPACTED_KEY = b"mfa_archive.compacted"  # in a merged file's metadata: nothing left to do
+LAYOUT = b"2"  # its value: current versions first (1: versions sorted in batches, rewritten)
 BATCH_ROWS = 50_000  # rows sorted and written together: bounded memory, large zstd pages
+CACHE_BYTES = 256 << 20  # row groups kept read for the next batch of a merge, at most
 TABLES = {ARTICLES: ARTICLES_FILE_SCHEMA, FETCHES: FETCHES_FILE_SCHEMA}
 
 
@@ -112,16 +117,12 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     staged.parent.mkdir(exist_ok=True)
     try:
         options = {**parquet_options(schema, COMPACT_LEVEL), "data_page_size": COMPACT_PAGE_BYTES}
-        marked = schema.with_metadata({COMPACTED_KEY: b"1"})
+        marked = schema.with_metadata({COMPACTED_KEY: LAYOUT})
         with pq.ParquetWriter(staged, marked, **options) as writer:
-            batch: list[pa.Table] = []
-            for name in merge.inputs:
-                batch.append(read_file(folder / name, schema, schema.names))
-                if sum(part.num_rows for part in batch) >= BATCH_ROWS:
-                    writer.write_table(_ordered(merge.table, batch))
-                    batch = []
-            if batch:
-                writer.write_table(_ordered(merge.table, batch))
+            if merge.table == ARTICLES:
+                _write_versions(writer, [folder / name for name in merge.inputs])
+            else:
+                _write_fetches(writer, [folder / name for name in merge.inputs])
     except (ArchiveError, OSError, pa.ArrowException) as error:
         staged.unlink(missing_ok=True)
         if isinstance(error, ArchiveError):
@@ -135,13 +136,72 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     return staged
 
 
-def _ordered(table: str, parts: list[pa.Table]) -> pa.Table:
-    """``parts`` as one table; versions sorted by article_id and version (they compress
-    better so), fetches left in the order they happened."""
-    merged = pa.concat_tables(parts)
-    if table != ARTICLES:
-        return merged
-    return merged.sort_by([("article_id", "ascending"), ("version", "ascending")])
+def _write_fetches(writer: pq.ParquetWriter, paths: list[Path]) -> None:
+    """Fetch rows in the order they happened (file after file), ``BATCH_ROWS`` or so at a
+    time."""
+    batch: list[pa.Table] = []
+    for path in paths:
+        batch.append(read_file(path, FETCHES_FILE_SCHEMA, FETCHES_FILE_SCHEMA.names))
+        if sum(part.num_rows for part in batch) >= BATCH_ROWS:
+            writer.write_table(pa.concat_tables(batch))
+            batch = []
+    if batch:
+        writer.write_table(pa.concat_tables(batch))
+
+
+def _write_versions(writer: pq.ParquetWriter, paths: list[Path]) -> None:
+    """Version rows: first each article's current one, sorted by article_id, then the older
+    ones, sorted by article_id and version, in row groups of up to ``BATCH_ROWS`` rows.
+
+    ``latest()`` then reads the current versions as they are stored and skips the older ones'
+    row groups. Keys are read first; each batch then reads the row groups holding its rows,
+    keeping for the next batch those it needs too (up to ``CACHE_BYTES``).
+    """
+    scan = articles_scan(paths)
+    keys = pa.concat_tables(list(scan.tables(KEY_COLUMNS)))
+    size = keys.num_rows
+    keys = keys.append_column("row", arange(size))
+    valid = keys.filter(pc.and_(pc.is_valid(keys["article_id"]), pc.is_valid(keys["version"])))
+    current = highest_per_id(valid)["row"]
+    older = pc.invert(pc.is_in(keys["row"], value_set=current))
+    order = pc.sort_indices(keys.append_column("older", older), sort_keys=[
+        ("older", "ascending"), ("article_id", "ascending"), ("version", "ascending")])
+    units, cache = row_groups(scan), {}
+    batches = [(begin, min(begin + BATCH_ROWS, stop))
+               for start, stop in ((0, len(current)), (len(current), size))
+               for begin in range(start, stop, BATCH_ROWS)]
+    for k, (begin, end) in enumerate(batches):
+        following = order[slice(*batches[k + 1])] if k + 1 < len(batches) else None
+        writer.write_table(_gather(scan, units, order[begin:end], cache, following),
+                           row_group_size=BATCH_ROWS)
+
+
+def _gather(scan: Scan, units: RowGroups, rows: pa.Array, cache: dict[int, pa.Table],
+            following: pa.Array | None) -> pa.Table:
+    """All columns of the rows numbered ``rows``, in this order; ``cache`` (row group
+    number: table) is used, then left with the row groups ``following`` rows need too."""
+    unit_of = from_array(units.unit_of).take(rows)
+    by_unit = pc.sort_indices(unit_of)  # the rows grouped by row group, stably
+    grouped_units = unit_of.take(by_unit)
+    grouped_rows = rows.take(by_unit)
+    parts, present = [], pc.unique(grouped_units).to_pylist()
+    changes = pc.indices_nonzero(pc.not_equal(grouped_units[1:], grouped_units[:-1]))
+    bounds = [0, *(i + 1 for i in changes.to_pylist()), len(rows)]
+    for unit, lo, hi in zip(present, bounds[:-1], bounds[1:], strict=True):
+        if unit not in cache:
+            cache[unit] = units.read(scan, unit, scan.schema.names)
+        at = pc.subtract(grouped_rows[lo:hi], units.first[unit])
+        parts.append(cache[unit].take(at))
+    table = pa.concat_tables(parts).take(pc.sort_indices(by_unit))
+    wanted = set() if following is None else set(
+        pc.unique(from_array(units.unit_of).take(following)).to_pylist())
+    kept = 0
+    for unit in list(cache):
+        if unit in wanted and kept + cache[unit].nbytes <= CACHE_BYTES:
+            kept += cache[unit].nbytes
+        else:
+            del cache[unit]
+    return table
 
 
 def write_journal(root: Path, merge: Merge) -> None:
@@ -201,12 +261,13 @@ def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int)
 
 
 def _settled(path: Path, schema: pa.Schema) -> bool:
-    """True if a compaction wrote ``path`` and it has exactly the columns of ``schema``."""
+    """True if a compaction wrote ``path`` in the current layout and it has exactly the
+    columns of ``schema``."""
     try:
         found = pq.read_schema(path)
     except (OSError, pa.ArrowException) as error:
         raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
-    return COMPACTED_KEY in (found.metadata or {}) and found.names == schema.names
+    return (found.metadata or {}).get(COMPACTED_KEY) == LAYOUT and found.names == schema.names
 
 
 def plan(root: Path, compaction_id: str) -> list[Merge]:
@@ -248,8 +309,8 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
 
     Takes the writer lock (ArchiveLocked while a crawl runs), first finishes any compaction
     a kill interrupted, then merges, then rebuilds the saved index of latest versions from
-    the files. Rows are copied as they are, versions sorted by article_id and version within
-    batches of ``BATCH_ROWS`` rows, fetches in file order; a merged file is named
+    the files. Rows are copied as they are: versions each article's current one first, then
+    the older ones (``_write_versions``), fetches in file order; a merged file is named
     ``part-<compaction id>-<n>.parquet``. An unreadable file raises ArchiveError
     naming it, before anything is changed in its partition.
     """

@@ -1,6 +1,7 @@
 """Read the archive files a few columns at a time: keys of every row, the rest of the winners.
 
-Files are read a few at a time; other columns are read again only for the rows that win.
+Files are read a few at a time; other columns are read again only for the row groups
+holding rows that win.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import bisect
 from array import array
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from itertools import accumulate, pairwise, repeat
+from itertools import accumulate, repeat
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,6 +25,7 @@ KEY_COLUMNS = ["article_id", "version"]
 FETCH_KEY_COLUMNS = ["article_id", "fetched_at", "outcome"]
 FETCH_STATE_COLUMNS = ["fetched_at", "etag", "last_modified"]
 BLOCK_ROWS = 32_768  # latest() builds its result in chunks of this many rows (~64 MB)
+MIN_RUN = 256  # winners in a row in one row group: a slice of it, not copied
 
 
 class Scan:
@@ -100,14 +102,16 @@ def scan_fetch_state(files: list[Path], hashes: pa.Array, checks: pa.Array) -> p
 
 
 def read_latest(files: list[Path], schema: pa.Schema, *, threads: int = 2,
-                block_rows: int = BLOCK_ROWS) -> pa.Table:
+                block_rows: int = BLOCK_ROWS, min_run: int = MIN_RUN) -> pa.Table:
     """The columns of ``schema`` (``articles`` columns, the partition column allowed) of the
     highest version of each article in ``files`` (sorted paths), sorted by article_id.
 
-    Keys are read first; then each file's other columns once, keeping only its winning rows
-    (``threads`` files at a time). Files whose winners interleave by article_id form a group
-    (a site's files, typically): each group is merged and its files' winners freed before
-    the next is read, so the result is built with little more memory than it takes.
+    Keys are read first; then the other columns of each row group holding winners, once
+    (``threads`` at a time); row groups of older versions only are not read. Files whose
+    winners interleave by article_id form a group (a site's files, typically), built before
+    the next is read. In a group, ``min_run`` or more winners in a row of one row group (a
+    compacted file's current versions: ``compact.py``) stay slices of what was read, with no
+    copy; the other winners are taken out and merged in blocks of ``block_rows``.
     """
     scan = articles_scan(files)
     keys = list(scan.tables(KEY_COLUMNS))
@@ -119,46 +123,126 @@ def read_latest(files: list[Path], schema: pa.Schema, *, threads: int = 2,
     rows = best["row"].combine_chunks()
     if not len(rows):
         return schema.empty_table()
-    file_of = array("i")  # the index of the file of each row, then of each result row
-    for i, (start, stop) in enumerate(pairwise(scan.offsets)):
-        file_of.extend(array("i", [i]) * (stop - start))
-    file_of = from_array(file_of).take(rows)
+    units = row_groups(scan)
+    unit_of = from_array(units.unit_of).take(rows)  # the row group of each result row
+    file_of = from_array(units.file).take(unit_of)
     stored = [name for name in schema.names if name not in (PARTITION, *KEY_COLUMNS)]
     columns = {"article_id": best["article_id"], "version": best["version"],
                PARTITION: pa.array([path.parent.name.partition("=")[2] for path in files],
                                    pa.string()).take(file_of)}
     if stored:
-        columns.update(zip(stored, _stored(scan, rows, file_of, stored, threads, block_rows),
-                           strict=True))
+        tables = []
+        with ThreadPoolExecutor(threads) as pool:
+            for start, stop, _ in _groups(file_of):
+                tables.extend(_group_rows(scan, units, pool, rows[start:stop],
+                                          unit_of[start:stop], stored, block_rows, min_run))
+        columns.update(zip(stored, pa.concat_tables(tables).columns, strict=True))
     return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
 
 
-def _stored(scan: Scan, rows: pa.Array, file_of: pa.Array, columns: list[str], threads: int,
-            block_rows: int) -> list[pa.ChunkedArray]:
-    """``columns`` of the rows numbered ``rows``, from the files ``file_of`` gives."""
+class RowGroups:
+    """The row groups of a scan's files: the unit of reading."""
 
-    def winners(i: int, at: pa.Array) -> pa.Table:
-        """Rows ``at`` of the ``i``-th file, in this order."""
-        return read_file(scan.files[i], scan.schema, columns, metadata=scan._footers[i]).take(at)
+    def __init__(self) -> None:
+        """No row group yet (``row_groups`` lists them)."""
+        self.file = array("i")  # of each row group: its file,
+        self.number = array("i")  # its number in the file (-1: the file's only one),
+        self.first = array("q")  # the global number of its first row
+        self.unit_of = array("i")  # of each row: its row group
 
-    chunks = []
-    with ThreadPoolExecutor(threads) as pool:
-        for start, stop, group in _groups(file_of):
-            number = array("i", repeat(0, len(scan.files)))
-            for n, i in enumerate(group):
-                number[i] = n
-            part_of = from_array(number).take(file_of[start:stop])
-            places = pc.sort_indices(part_of)  # each part's places in the result, ascending
-            firsts = [0, *accumulate(_counts(part_of, len(group)))]
-            at = [pc.subtract(rows[start:stop].take(places[lo:hi]), scan.offsets[i])
-                  for i, lo, hi in zip(group, firsts, firsts[1:], strict=False)]
-            parts = list(pool.map(winners, group, at))
-            if len(parts) == 1:  # already in article_id order
-                chunks.append(parts[0])
-            else:
-                chunks.extend(_merge(parts, part_of, places, block_rows))
-            del parts
-    return pa.concat_tables(chunks).columns
+    def read(self, scan: Scan, unit: int, columns: list[str]) -> pa.Table:
+        """``columns`` of row group ``unit``."""
+        i, number = self.file[unit], self.number[unit]
+        return read_file(scan.files[i], scan.schema, columns, metadata=scan._footers[i],
+                         row_groups=None if number < 0 else [number])
+
+
+def row_groups(scan: Scan) -> RowGroups:
+    """The row groups of ``scan``'s files (``tables`` read, so their footers are known)."""
+    units = RowGroups()
+    for i, footer in enumerate(scan._footers):
+        first, count = scan.offsets[i], footer.num_row_groups
+        for g in range(count):
+            size = footer.row_group(g).num_rows
+            units.file.append(i)
+            units.number.append(g if count > 1 else -1)
+            units.first.append(first)
+            units.unit_of.extend(array("i", [len(units.file) - 1]) * size)
+            first += size
+    return units
+
+
+def _group_rows(scan: Scan, units: RowGroups, pool: ThreadPoolExecutor, rows: pa.Array,
+                unit_of: pa.Array, columns: list[str], block_rows: int, min_run: int
+                ) -> list[pa.Table]:
+    """``columns`` of one group's result rows (global numbers ``rows``, from row groups
+    ``unit_of``), in result order, as tables.
+
+    Only row groups holding winners are read, in ``pool``. Winners that follow each other
+    in a row group for ``min_run`` rows or more (a sorted file's, a compacted file's current
+    versions) are slices of what was read; the others are taken out of it, then merged.
+    """
+    present = pc.unique(unit_of).sort().to_pylist()
+    number = array("i", repeat(0, len(units.file)))
+    for n, unit in enumerate(present):
+        number[unit] = n
+    part_of = from_array(number).take(unit_of)
+    local = pc.subtract(rows, from_array(units.first).take(unit_of))  # row in its row group
+    in_runs, runs = _long_runs(part_of, local, min_run)
+    short = pc.invert(in_runs)
+    short_part_of, short_local = part_of.filter(short), local.filter(short)
+    places = pc.sort_indices(short_part_of)  # each part's short rows' places, ascending
+    firsts = [0, *accumulate(_counts(short_part_of, len(present)))]
+    sliced = {part for _, _, part in runs}
+
+    def read(n: int) -> tuple[pa.Table | None, pa.Table]:
+        """Part ``n``: what was read if runs are sliced from it; its short rows in order."""
+        table = units.read(scan, present[n], columns)
+        taken = table.take(short_local.take(places[firsts[n]:firsts[n + 1]]))
+        return (table if n in sliced else None), taken
+
+    both = list(pool.map(read, range(len(present))))
+    kept, taken = [table for table, _ in both], [part for _, part in both]
+    del both
+    with_rows = [part for part in taken if part.num_rows]
+    if len(with_rows) == 1:  # already in result order
+        merged = with_rows[0]
+    elif with_rows:
+        merged = pa.concat_tables(list(_merge(taken, short_part_of, places, block_rows)))
+    else:
+        merged = None  # every row is in a run
+    del taken, with_rows
+    out, done, used = [], 0, 0  # result rows placed; short rows placed
+    for start, length, n in runs:
+        if start > done:
+            out.append(merged.slice(used, start - done))
+            used += start - done
+        out.append(kept[n].slice(local[start].as_py(), length))
+        done = start + length
+    if done < len(rows):
+        out.append(merged.slice(used, len(rows) - done))
+    return out
+
+
+def _long_runs(part_of: pa.Array, local: pa.Array, min_run: int
+               ) -> tuple[pa.Array, list[tuple[int, int, int]]]:
+    """Which result rows are in a run of ``min_run`` or more that follow each other in one
+    part (``part_of``, row ``local`` of it), and those runs as ``(start, length, part)``."""
+    size = len(part_of)
+    if size < min_run:
+        return pa.nulls(size, pa.bool_()).fill_null(False), []
+    same = pc.equal(part_of[1:], part_of[:-1])
+    step = pc.equal(pc.subtract(local[1:], local[:-1]), 1)
+    breaks = pc.invert(pc.and_(same, step)).cast(pa.int64())  # 1: the next row starts a run
+    zero = pa.array([0], pa.int64())
+    run_of = pc.cumulative_sum(pa.concat_arrays([zero, breaks]))
+    starts = pa.concat_arrays([zero, pc.add(pc.indices_nonzero(breaks), 1).cast(pa.int64())])
+    lengths = pc.subtract(pa.concat_arrays([starts[1:], pa.array([size], pa.int64())]), starts)
+    is_long = pc.greater_equal(lengths, min_run)
+    long_starts = starts.filter(is_long)
+    runs = list(zip(long_starts.to_pylist(), lengths.filter(is_long).to_pylist(),
+                    part_of.take(long_starts).to_pylist(), strict=True))
+    return is_long.take(run_of), runs
 
 
 def _counts(values: pa.Array, size: int) -> list[int]:

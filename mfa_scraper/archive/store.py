@@ -161,18 +161,23 @@ def read_file(
     *,
     metadata: pq.FileMetaData | None = None,
     with_metadata: bool = False,
+    row_groups: list[int] | None = None,
 ):
     """Read ``columns`` of one Parquet file with the types of ``schema``.
 
     ``metadata`` is the file's footer if already read; ``with_metadata`` returns it too, as
     ``(table, metadata)``. A column added to the schema since the file was written reads
-    as nulls (``schema.conform``). An unreadable file (truncated, not Parquet, missing
-    another column) raises ArchiveError naming it.
+    as nulls (``schema.conform``); ``row_groups`` reads only these (ascending numbers). An
+    unreadable file (truncated, not Parquet, missing another column) raises ArchiveError
+    naming it.
     """
     try:
         with pq.ParquetFile(path, metadata=metadata) as parquet:
             present = [c for c in columns if c in parquet.schema_arrow.names]
-            table = parquet.read(columns=present, use_threads=False)
+            if row_groups is None:
+                table = parquet.read(columns=present, use_threads=False)
+            else:
+                table = parquet.read_row_groups(row_groups, columns=present, use_threads=False)
             footer = parquet.metadata
         table = conform(table, pa.schema([schema.field(c) for c in columns]))
     except (OSError, KeyError, pa.ArrowException) as error:

@@ -535,8 +535,10 @@ while written < total:
     for i, site in enumerate(sorted(rows)):
         write_parquet(root, partition_dir(root, "fetches", site) / part_name(run, 2 * i + 1),
                       to_table(fetches[site], FETCHES_FILE_SCHEMA))
+        versions = to_table(rows[site], ARTICLES_FILE_SCHEMA)  # sorted as the writer sorts
+        versions = versions.sort_by([("article_id", "ascending"), ("version", "ascending")])
         write_parquet(root, partition_dir(root, "articles", site) / part_name(run, 2 * i + 2),
-                      to_table(rows[site], ARTICLES_FILE_SCHEMA))
+                      versions)
     written += sum(map(len, rows.values()))
 print(json.dumps({"versions": written, "articles": number}))
 """
@@ -618,6 +620,18 @@ print(json.dumps({"latest_s": latest_s, "latest_runs_s": times, "latest_rows": l
 """
 
 
+COMPACT = r"""
+import json, sys, time
+from mfa_scraper.archive import compact
+started = time.perf_counter()
+report = compact(sys.argv[1])
+seconds = time.perf_counter() - started
+with open("/proc/self/status") as status:
+    peak_mb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+print(json.dumps({"seconds": seconds, "merges": len(report.merges), "peak_rss_mb": peak_mb}))
+"""
+
+
 def python(code: str, *args: str, timeout: float = 3600) -> dict:
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     done = subprocess.run([sys.executable, "-c", code, *args], cwd=PROJECT, env=env,
@@ -628,7 +642,7 @@ def python(code: str, *args: str, timeout: float = 3600) -> dict:
 
 
 def synthetic_archive(cache: Path, versions: int) -> Path:
-    path = cache / f"v2-{versions}"
+    path = cache / f"v3-{versions}"
     if not (path / "done.json").exists():
         if path.exists():
             shutil.rmtree(path)
@@ -677,15 +691,30 @@ def bench_scaling(sizes: list[int], cache: Path, work: Path) -> dict:
             results[large]["peak_rss_mb"] < 500)
     else:
         row(f"4 scaling {large:,} / {small:,}", f"{ratio:.1f}x (1M not run in --quick)")
+    # As generated: ten runs of 100,000 versions, never compacted. Then as a weekly-compacted
+    # archive stands between two compactions: compacted, plus a run of 1,000 new versions.
     read = python(READ, str(synthetic_archive(cache, large)))
     results["read"] = {**read, "versions": large}
-    runs = "/".join(f"{t:.2f}" for t in read["latest_runs_s"])
-    row(f"4 latest() @ {large:,}", f"{read['latest_s']:.2f}s median of {runs} "
-        f"({read['latest_rows']:,} rows), peak {read['latest_peak_rss_mb']:.0f} MB",
-        "< 2 s", read["latest_s"] < 2)
-    row("  latest(columns=metadata)", f"{read['latest_metadata_s']:.2f}s (no bodies, links)")
-    row(f"4 DuckDB site/month @ {large:,}", f"{read['duckdb_s']:.2f}s", "< 2 s",
-        read["duckdb_s"] < 2)
+    compacted = work / f"compacted-{large}"
+    subprocess.run(["cp", "-al", str(synthetic_archive(cache, large)), str(compacted)], check=True)
+    (compacted / "done.json").unlink()
+    results["compact"] = python(COMPACT, str(compacted))
+    python(APPEND, str(compacted), str(large))
+    results["read_compacted"] = {**python(READ, str(compacted)), "versions": large + 1000}
+    shutil.rmtree(compacted)
+    how = {"read": "as generated (10 runs)", "read_compacted": "compacted + a run of 1,000"}
+    for key, label in how.items():
+        figures = results[key]
+        runs = "/".join(f"{t:.2f}" for t in figures["latest_runs_s"])
+        row(f"4 latest() @ {large:,} {label}", f"{figures['latest_s']:.2f}s median of {runs} "
+            f"({figures['latest_rows']:,} rows), peak {figures['latest_peak_rss_mb']:.0f} MB",
+            "< 2 s", figures["latest_s"] < 2)
+        row("  latest(columns=metadata)", f"{figures['latest_metadata_s']:.2f}s (no bodies, links)")
+        row(f"4 DuckDB site/month @ {large:,} {label.split(' (')[0]}",
+            f"{figures['duckdb_s']:.2f}s", "< 2 s", figures["duckdb_s"] < 2)
+    done = results["compact"]
+    row(f"  compact @ {large:,} (weekly job)", f"{done['seconds']:.0f}s, {done['merges']} "
+        f"merges, peak {done['peak_rss_mb']:.0f} MB")
     return results
 
 
