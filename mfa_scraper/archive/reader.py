@@ -86,7 +86,9 @@ class Archive:
         """The newest version of every article, one row per article_id, sorted by it.
 
         ``columns`` reads only those (plus ``article_id`` and ``version``): without the
-        bodies it is several times quicker.
+        bodies it is several times quicker. Columns come in chunks: a compacted file's
+        current versions are returned as read, without a copy (``combine_chunks()`` makes
+        each column one array).
         """
         names = _with(columns, ["article_id", "version"]) or ARTICLES_SCHEMA.names
         unknown = [name for name in names if name not in ARTICLES_SCHEMA.names]
