@@ -444,9 +444,10 @@ def export(out, latest, fmt, archive, **filters):
 def compact(fmt, archive):
     """Merge each partition's small files into one, under the writer lock.
 
-    Crash-safe: a kill at any point leaves every row readable; rows an interrupted run
-    left twice are resolved by running compact again. Exit status 3 while a crawl holds
-    the lock.
+    Each article's current version is stored first, so that reading the latest versions
+    (list, export, latest()) skips the older ones. Crash-safe: a kill at any point leaves
+    every row readable; rows an interrupted run left twice are resolved by running compact
+    again. Exit status 3 while a crawl holds the lock.
 
     Example: mfa-archive compact --archive output
     """
