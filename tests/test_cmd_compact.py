@@ -198,3 +198,39 @@ def test_a_file_compacted_in_the_first_layout_is_rewritten_once(root):
             {**table.schema.metadata, steps.COMPACTED_KEY: b"1"}), path)
     assert len(compact(root).merges) == len(files)
     assert not compact(root).merges
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.glob("*/*/*.parquet"))}
+
+
+def test_a_version_file_that_cannot_be_decoded_stops_its_merge_and_changes_nothing_in_it(root):
+    victim = sorted((root / "articles").glob("*/*.parquet"))[-1]
+    data = bytearray(victim.read_bytes())
+    middle = len(data) // 3  # inside the column data: the footer still reads
+    data[middle:middle + 64] = b"\xff" * 64
+    victim.write_bytes(bytes(data))
+    before = files_of(root)
+    result = invoke(root, "compact")
+    one_line_error(result, victim.name)
+    after = files_of(root)
+    assert {k: v for k, v in after.items() if victim.parent.name in k} == {
+        k: v for k, v in before.items() if victim.parent.name in k}
+    assert not list((root / ".tmp").glob("*")) and not list((root / ".compact").glob("*"))
+
+
+def test_a_full_disk_while_writing_a_merge_loses_nothing(root, monkeypatch):
+    before, files = snapshot(root), files_of(root)
+
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    result = invoke(root, "compact")
+    one_line_error(result, "No space left on device")
+    assert files_of(root) == files
+    assert not list((root / ".tmp").glob("*")) and not list((root / ".compact").glob("*"))
+    monkeypatch.undo()
+    assert snapshot(root) == before
+    assert invoke(root, "compact").exit_code == 0
+    assert_compacted(root, before)

@@ -114,6 +114,7 @@ def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
     leaves = {leaf for field in schema for leaf in _leaves(field.name, field.type)}
     return {"compression": COMPRESSION, "compression_level": level,
             "data_page_size": PAGE_BYTES, "write_batch_size": BATCH_VALUES,
+            "write_page_checksum": True,  # a damaged page fails to read, never reads as other data
             "use_dictionary": sorted(leaves & _DICTIONARY),
             "write_statistics": sorted(leaves & _STATISTICS),
             "column_encoding": {
@@ -172,7 +173,7 @@ def read_file(
     naming it.
     """
     try:
-        with pq.ParquetFile(path, metadata=metadata) as parquet:
+        with pq.ParquetFile(path, metadata=metadata, page_checksum_verification=True) as parquet:
             present = [c for c in columns if c in parquet.schema_arrow.names]
             if row_groups is None:
                 table = parquet.read(columns=present, use_threads=False)
@@ -189,7 +190,7 @@ def _corrupt_file_error(files: list[Path], error: Exception) -> ArchiveError:
     """An ArchiveError naming the first of ``files`` that cannot be read."""
     for path in files:
         try:
-            with pq.ParquetFile(path) as parquet:
+            with pq.ParquetFile(path, page_checksum_verification=True) as parquet:
                 parquet.read()
         except (OSError, pa.ArrowException) as file_error:
             return ArchiveError(f"corrupt or unreadable Parquet file {path}: {file_error}")
@@ -214,10 +215,12 @@ def read_table(
     files = parquet_files(root, table)
     if not files:
         return pa.schema([schema.field(name) for name in columns]).empty_table()
+    checked = ds.ParquetFileFormat(default_fragment_scan_options=ds.ParquetFragmentScanOptions(
+        page_checksum_verification=True))
     dataset = ds.dataset(
         [str(path) for path in files],
         schema=schema,
-        format="parquet",
+        format=checked,
         partitioning=ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive"),
         partition_base_dir=str(root / table),
     )

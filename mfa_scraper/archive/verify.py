@@ -114,7 +114,7 @@ class _Checker:
         for path in parquet_files(self.root, table):
             self.report.files += 1
             try:
-                data = pq.read_table(path)
+                data = pq.read_table(path, page_checksum_verification=True)
             except (OSError, pa.ArrowException) as error:
                 self.problem("readable", path, f"unreadable Parquet file: {error}")
                 continue
