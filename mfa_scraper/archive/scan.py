@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import accumulate, repeat
 from pathlib import Path
@@ -131,11 +131,17 @@ def read_latest(files: list[Path], schema: pa.Schema, *, threads: int = 2,
                PARTITION: pa.array([path.parent.name.partition("=")[2] for path in files],
                                    pa.string()).take(file_of)}
     if stored:
-        tables = []
+        tables, finish = [], None
         with ThreadPoolExecutor(threads) as pool:
             for start, stop, _ in _groups(file_of):
-                tables.extend(_group_rows(scan, units, pool, rows[start:stop],
-                                          unit_of[start:stop], stored, block_rows, min_run))
+                # the next group's row groups are read while this one is merged
+                following = _group_rows(scan, units, pool, rows[start:stop],
+                                        unit_of[start:stop], stored, block_rows, min_run)
+                if finish is not None:
+                    tables.extend(finish())
+                finish = following
+            if finish is not None:
+                tables.extend(finish())
         columns.update(zip(stored, pa.concat_tables(tables).columns, strict=True))
     return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
 
@@ -174,9 +180,9 @@ def row_groups(scan: Scan) -> RowGroups:
 
 def _group_rows(scan: Scan, units: RowGroups, pool: ThreadPoolExecutor, rows: pa.Array,
                 unit_of: pa.Array, columns: list[str], block_rows: int, min_run: int
-                ) -> list[pa.Table]:
-    """``columns`` of one group's result rows (global numbers ``rows``, from row groups
-    ``unit_of``), in result order, as tables.
+                ) -> Callable[[], list[pa.Table]]:
+    """Start reading one group's result rows (global numbers ``rows``, from row groups
+    ``unit_of``); the function returned gives their ``columns`` in result order, as tables.
 
     Only row groups holding winners are read, in ``pool``. Winners that follow each other
     in a row group for ``min_run`` rows or more (a sorted file's, a compacted file's current
@@ -201,9 +207,17 @@ def _group_rows(scan: Scan, units: RowGroups, pool: ThreadPoolExecutor, rows: pa
         taken = table.take(short_local.take(places[firsts[n]:firsts[n + 1]]))
         return (table if n in sliced else None), taken
 
-    both = list(pool.map(read, range(len(present))))
+    reads = [pool.submit(read, n) for n in range(len(present))]
+    return lambda: _merged(reads, runs, local, short_part_of, places, len(rows), block_rows)
+
+
+def _merged(reads: list, runs: list[tuple[int, int, int]], local: pa.Array,
+            short_part_of: pa.Array, places: pa.Array, size: int, block_rows: int
+            ) -> list[pa.Table]:
+    """A group's rows in result order (``_group_rows``), once its reads are done."""
+    both = [read.result() for read in reads]
     kept, taken = [table for table, _ in both], [part for _, part in both]
-    del both
+    del both, reads[:]
     with_rows = [part for part in taken if part.num_rows]
     if len(with_rows) == 1:  # already in result order
         merged = with_rows[0]
@@ -219,8 +233,8 @@ def _group_rows(scan: Scan, units: RowGroups, pool: ThreadPoolExecutor, rows: pa
             used += start - done
         out.append(kept[n].slice(local[start].as_py(), length))
         done = start + length
-    if done < len(rows):
-        out.append(merged.slice(used, len(rows) - done))
+    if done < size:
+        out.append(merged.slice(used, size - done))
     return out
 
 
