@@ -23,6 +23,7 @@ import os
 import socket
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -167,34 +168,34 @@ def _write_versions(writer: pq.ParquetWriter, paths: list[Path]) -> None:
     order = pc.sort_indices(keys.append_column("older", older), sort_keys=[
         ("older", "ascending"), ("article_id", "ascending"), ("version", "ascending")])
     units, cache = row_groups(scan), {}
+    unit_of = from_array(units.unit_of).take(order)  # the row group of each row, in order
     batches = [(begin, min(begin + BATCH_ROWS, stop))
                for start, stop in ((0, len(current)), (len(current), size))
                for begin in range(start, stop, BATCH_ROWS)]
+    needs = [set(pc.unique(unit_of[begin:end]).to_pylist()) for begin, end in batches]
     for k, (begin, end) in enumerate(batches):
-        following = order[slice(*batches[k + 1])] if k + 1 < len(batches) else None
-        writer.write_table(_gather(scan, units, order[begin:end], cache, following),
-                           row_group_size=BATCH_ROWS)
+        following = needs[k + 1] if k + 1 < len(batches) else set()
+        writer.write_table(_gather(scan, units, order[begin:end], unit_of[begin:end], cache,
+                                   following), row_group_size=BATCH_ROWS)
 
 
-def _gather(scan: Scan, units: RowGroups, rows: pa.Array, cache: dict[int, pa.Table],
-            following: pa.Array | None) -> pa.Table:
-    """All columns of the rows numbered ``rows``, in this order; ``cache`` (row group
-    number: table) is used, then left with the row groups ``following`` rows need too."""
-    unit_of = from_array(units.unit_of).take(rows)
+def _gather(scan: Scan, units: RowGroups, rows: pa.Array, unit_of: pa.Array,
+            cache: dict[int, pa.Table], wanted: set[int]) -> pa.Table:
+    """All columns of the rows numbered ``rows`` (in row groups ``unit_of``), in this order;
+    ``cache`` (row group number: table) is used, then left with the ``wanted`` ones."""
     by_unit = pc.sort_indices(unit_of)  # the rows grouped by row group, stably
     grouped_units = unit_of.take(by_unit)
     grouped_rows = rows.take(by_unit)
-    parts, present = [], pc.unique(grouped_units).to_pylist()
     changes = pc.indices_nonzero(pc.not_equal(grouped_units[1:], grouped_units[:-1]))
     bounds = [0, *(i + 1 for i in changes.to_pylist()), len(rows)]
-    for unit, lo, hi in zip(present, bounds[:-1], bounds[1:], strict=True):
+    parts = []
+    for lo, hi in pairwise(bounds):
+        unit = grouped_units[lo].as_py()
         if unit not in cache:
             cache[unit] = units.read(scan, unit, scan.schema.names)
         at = pc.subtract(grouped_rows[lo:hi], units.first[unit])
         parts.append(cache[unit].take(at))
     table = pa.concat_tables(parts).take(pc.sort_indices(by_unit))
-    wanted = set() if following is None else set(
-        pc.unique(from_array(units.unit_of).take(following)).to_pylist())
     kept = 0
     for unit in list(cache):
         if unit in wanted and kept + cache[unit].nbytes <= CACHE_BYTES:
