@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from mfa_scraper.pages.text import clean
@@ -137,8 +137,11 @@ def parse_words(text: str, language: str | None) -> DateValue | None:
 def labelled(pattern: re.Pattern[str], text: str, language: str | None) -> DateValue | None:
     """The date right after a label matched by ``pattern`` in ``text``."""
     match = pattern.search(text)
-    if not match:
-        return None
+    return _after_label(match, language) if match else None
+
+
+def _after_label(match: re.Match[str], language: str | None) -> DateValue | None:
+    """The date in the ``value`` group of a label's match."""
     value = match.group("value")
     numeric = DATE_RE.match(value)
     found = _date_from(numeric) if numeric else None
@@ -164,23 +167,12 @@ def from_iso(raw: str) -> DateValue | None:
     return DateValue(value.astimezone(LOCAL_TZ), text)
 
 
-def _listing_value(text: str) -> DateValue | None:
-    """The entry's date; its raw text keeps the label as shown (``Added 2024-12-20``)."""
+def listing_date(text: str) -> DateValue | None:
+    """The date shown in a listing entry (``Added 2024-12-20``), or the first bare date;
+    its raw text keeps the label as shown."""
     match = ADDED_RE.search(text)
-    found = labelled(ADDED_RE, text, None) if match else None
+    found = _after_label(match, None) if match else None
     if found:
         label = text[match.start() : match.start("value")]
         return DateValue(found.value, clean(label + found.raw))
     return find_date(text)
-
-
-def listing_date(text: str) -> date | None:
-    """The date shown in a listing entry (``Added 2024-12-20``), or the first bare date."""
-    found = _listing_value(text)
-    return found.value.date() if found else None
-
-
-def listing_date_text(text: str) -> str | None:
-    """The date text that :func:`listing_date` read, for the raw-string column."""
-    found = _listing_value(text)
-    return found.raw if found else None

@@ -124,10 +124,9 @@ class ListingPage:
                 raw = clean(node.text_content()) or node.get("datetime", "")
                 found = dates.listing_date(raw)
                 if found:
-                    return found, raw
-        raw = clean(entry.text_content()).replace(title, " ")
-        found = dates.listing_date(raw)
-        return (found, dates.listing_date_text(raw)) if found else (None, None)
+                    return found.value.date(), raw
+        found = dates.listing_date(clean(entry.text_content()).replace(title, " "))
+        return (found.value.date(), found.raw) if found else (None, None)
 
     def _categories(self, entry, title_link) -> tuple[str, ...]:
         tags = []
