@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,16 +50,38 @@ class KnownArticle:
     last_modified: str | None
 
 
-def _find(ids: pa.Array, key: str) -> int | None:
-    """The position of ``key`` in ``ids`` (sorted, unique strings), or None."""
-    lo, hi = 0, len(ids)
-    while lo < hi:
-        middle = (lo + hi) // 2
-        if ids[middle].as_py() < key:
-            lo = middle + 1
-        else:
-            hi = middle
-    return lo if lo < len(ids) and ids[lo].as_py() == key else None
+class SortedIds:
+    """A sorted string array without nulls, seen as the UTF-8 bytes of its values, for
+    :mod:`bisect`: Arrow sorts strings bytewise, which in UTF-8 is code-point order, Python's
+    order of ``str``. A step of the search slices the array's buffers; no Arrow scalar."""
+
+    def __init__(self, ids: pa.Array):
+        """View ``ids`` (``string`` or ``large_string``, sorted, unique, no nulls)."""
+        if ids.null_count:
+            raise ValueError("sorted ids must have no nulls")
+        if not pa.types.is_large_string(ids.type):
+            ids = ids.cast(pa.string())  # no copy when it is one already
+        width = 8 if pa.types.is_large_string(ids.type) else 4
+        _, offsets, data = ids.buffers()
+        first, count = ids.offset, len(ids)
+        if offsets is None:  # an empty array may come without buffers
+            offsets, first, count = pa.py_buffer(bytes(width)), 0, 0
+        view = memoryview(offsets)[first * width:(first + count + 1) * width]
+        self._offsets = view.cast("q" if width == 8 else "i")
+        self._data = memoryview(data) if data is not None else memoryview(b"")
+        self._array = ids  # owns the buffers viewed
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, position: int) -> bytes:
+        return self._data[self._offsets[position]:self._offsets[position + 1]].tobytes()
+
+    def find(self, key: str) -> int | None:
+        """The position of ``key``, or None."""
+        wanted = key.encode("utf-8", "surrogatepass")  # (no stored id has a surrogate)
+        position = bisect.bisect_left(self, wanted)
+        return position if position < len(self) and self[position] == wanted else None
 
 
 def _flat(table: pa.Table) -> dict[str, pa.Array]:
@@ -83,7 +106,8 @@ class ArticleIndex:
         self.how = how
         self.newer_rows = newer.num_rows
         self._tables = [_flat(newer), _flat(saved.table)]  # newer files first
-        self._fetched: dict[str, tuple[pa.Array, dict[str, pa.Array], set[str]]] = {}
+        self._ids = [SortedIds(columns["article_id"]) for columns in self._tables]
+        self._fetched: dict[str, tuple[SortedIds, dict[str, pa.Array], set[str]]] = {}
         self._fresh: dict[str, KnownArticle] = {}
         self._urls: dict[str, str] = {}
 
@@ -117,8 +141,8 @@ class ArticleIndex:
     def _row(self, article_id: str) -> tuple[dict[str, pa.Array], int] | None:
         """The columns and position of the latest version of ``article_id``, or None."""
         best = None
-        for columns in self._tables:
-            position = _find(columns["article_id"], article_id)
+        for columns, ids in zip(self._tables, self._ids, strict=True):
+            position = ids.find(article_id)
             if position is not None and (
                 best is None
                 or columns["version"][position].as_py() > best[0]["version"][best[1]].as_py()
@@ -188,12 +212,12 @@ class ArticleIndex:
         ids, state, clashes = self._fetched[site]
         if article_id in clashes:
             return self._exact_fetch(article_id)
-        position = _find(ids, article_id)
+        position = ids.find(article_id)
         if position is None:
             return dict.fromkeys(FETCH_FIELDS)
         return {name: state[name][position].as_py() for name in FETCH_FIELDS}
 
-    def _load_fetches(self, site: str) -> tuple[pa.Array, dict[str, pa.Array], set[str]]:
+    def _load_fetches(self, site: str) -> tuple[SortedIds, dict[str, pa.Array], set[str]]:
         """The ids of ``site``'s articles known since open (sorted), ``FETCH_FIELDS``
         aligned with them, and the ids whose first hash another id shares."""
         parts = [t["article_id"].filter(pc.equal(t["site"], site)) for t in self._tables]
@@ -205,7 +229,7 @@ class ArticleIndex:
         clashes = set(ids.filter(pc.is_in(hashes, value_set=shared)).to_pylist())
         files = sorted((self._root / FETCHES / f"{PARTITION}={site}").glob("*.parquet"))
         state = scan_fetch_state(files, hashes, checks)
-        return ids, {
+        return SortedIds(ids), {
             "last_fetched": state["fetched_at"].combine_chunks(),
             "etag": state["etag"].combine_chunks(),
             "last_modified": state["last_modified"].combine_chunks(),
