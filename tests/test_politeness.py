@@ -9,6 +9,7 @@ in flight at once.
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 import pytest
@@ -61,6 +62,28 @@ def polite(tmp_path_factory):
         }
 
 
+@pytest.fixture(scope="module")
+def polite_hosts(tmp_path_factory):
+    """The same crawl with each site on its own loopback address: its own host, as the real
+    sites are. robots.txt answers after 0.3 s on every site, so the hosts' first requests
+    overlap if the crawl runs the hosts in parallel."""
+    with running_replica(articles=ARTICLES, address_per_site=True) as replica:
+        urls = replica.urls
+        for base in urls.values():
+            control(base, "fault", path="/robots.txt", delay=0.3)
+        result = scrapy_crawl(tmp_path_factory.mktemp("hosts") / "archive",
+                              listing_urls(urls, replica.dataset),
+                              settings={"DOWNLOAD_DELAY": "0.05", "AUTOTHROTTLE_ENABLED": "0"})
+        assert result.returncode == 0, result.stderr[-3000:]
+        yield {
+            "urls": urls,
+            "logs": {site: control(base, "requests") for site, base in urls.items()},
+            "stats": {site: control(base, "stats") for site, base in urls.items()},
+            "together": control(next(iter(urls.values())), "stats/all"),
+            "articles": {site: len(replica.dataset.site_articles(site)) for site in urls},
+        }
+
+
 def test_replica_counts_parallel_requests():
     """The instrument works: parallel requests are seen as such, and reset clears them."""
     with running_replica(articles=ARTICLES) as replica:
@@ -107,3 +130,15 @@ def test_user_agent_names_the_project_and_the_contact(polite):
     assert len(agents) == 1
     agent = agents.pop()
     assert "mfa-scraper" in agent and CONTACT in agent
+
+
+def test_hosts_are_crawled_in_parallel_one_request_at_a_time_each(polite_hosts, polite):
+    hosts = {urlsplit(base).hostname for base in polite_hosts["urls"].values()}
+    assert len(hosts) == len(polite_hosts["urls"]) > 1  # a host per site, as on the real sites
+    assert polite_hosts["together"]["max_in_flight"] >= 2  # the hosts' requests overlapped
+    for site, stats in polite_hosts["stats"].items():
+        assert stats["max_in_flight"] == 1, site
+        fetched = {e["path"] for e in polite_hosts["logs"][site] if e["status"] == 200}
+        # the same pages as the crawl with every site on one address
+        assert fetched == {e["path"] for e in polite["logs"][site] if e["status"] == 200}, site
+        assert len(fetched) > polite_hosts["articles"][site], site

@@ -6,6 +6,8 @@ import dataclasses
 import http.client
 import json
 import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -19,7 +21,7 @@ from mfa_scraper.replica.data import Dataset, collapse
 from mfa_scraper.replica.faults import parse_fault
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.replica.generate import NEW_PER_LISTING
-from mfa_scraper.replica.server import Replica
+from mfa_scraper.replica.server import Replica, site_addresses
 
 HOST = {"Host": "127.0.0.1:8000"}
 BASE = "http://127.0.0.1:8000"
@@ -353,3 +355,29 @@ def test_revision_two_over_http_serves_gone_and_new_articles():
 def test_fixture_reports_a_dead_process():
     with pytest.raises(RuntimeError, match="exited with code"), running_replica(articles=0):
         pass
+
+
+def test_an_address_per_site_follows_the_host_within_loopback():
+    assert site_addresses("127.0.0.1", 3, False) == ["127.0.0.1"] * 3
+    assert site_addresses("127.0.0.1", 3, True) == ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+    for host in ("10.0.0.1", "::1", "127.255.255.254"):  # not loopback, or runs out of it
+        with pytest.raises(ValueError, match="loopback"):
+            site_addresses(host, 3, True)
+
+
+def test_the_command_refuses_an_address_per_site_outside_loopback():
+    done = subprocess.run([sys.executable, "-m", "mfa_scraper.replica", "--articles", "1",
+                           "--host", "10.0.0.1", "--address-per-site"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "error: an address per site needs loopback addresses after 10.0.0.1" in done.stderr
+
+
+def test_each_site_answers_on_its_own_address():
+    with running_replica(articles=2, address_per_site=True) as running:
+        hosts = {site: urlsplit(base).hostname for site, base in running.urls.items()}
+        assert sorted(hosts.values()) == [f"127.0.0.{n + 2}" for n in range(len(hosts))]
+        for site, base in running.urls.items():
+            path = running.dataset.site_articles(site)[0].path
+            assert fetch(base, path)[0] == 200

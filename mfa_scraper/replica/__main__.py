@@ -1,4 +1,5 @@
-"""Command line: serve every replica site on 127.0.0.1 and print their base URLs as JSON."""
+"""Command line: serve every replica site on 127.0.0.1 (or one loopback address each) and
+print their base URLs as JSON."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from mfa_scraper.replica.server import Replica, start_servers, stop_servers
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Options: --port, --host, --articles, --seed, --revision."""
+    """Options: --port, --host, --address-per-site, --articles, --seed, --revision."""
     parser = argparse.ArgumentParser(prog="python -m mfa_scraper.replica",
                                      description="Serve a local replica of the MFA news sites.")
     parser.add_argument("--port", type=int, default=0,
                         help="first port (sites use port, port+1, ...); 0 = free ports")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--address-per-site", action="store_true",
+                        help="serve each site on its own loopback address after --host "
+                             "(127.0.0.2, ...): one host, so one crawler slot, per site")
     parser.add_argument("--articles", type=int, default=DEFAULT_ARTICLES,
                         help="articles per listing")
     parser.add_argument("--seed", type=int, default=1)
@@ -49,7 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         # Blocked before the server threads start, so they inherit the mask and the
         # main thread's sigwait() receives the signal at once.
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    servers = start_servers(Replica(dataset), args.host, args.port)
+    try:
+        servers = start_servers(Replica(dataset), args.host, args.port,
+                                address_per_site=args.address_per_site)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(json.dumps({site: server.base_url for site, server in servers.items()}), flush=True)
     try:
         wait_for_stop_signal()

@@ -73,17 +73,20 @@ def free_ports(count: int, first: int = 20000, last: int = 60000) -> int:
 
 @contextmanager
 def running_replica(articles: int = 30, seed: int = 1, revision: int = 1,
-                    timeout: float = 30.0, port: int = 0) -> Iterator[RunningReplica]:
+                    timeout: float = 30.0, port: int = 0, address_per_site: bool = False
+                    ) -> Iterator[RunningReplica]:
     """Start ``python -m mfa_scraper.replica --port PORT`` and yield its URLs and dataset.
 
     ``port`` 0 picks free ports; a fixed first port (see :func:`free_ports`) lets a later
     revision be served on the same URLs, as a real site changes under the same address.
+    ``address_per_site`` serves each site on its own loopback address (127.0.0.2, ...).
 
     Raises ``RuntimeError`` (with the process's stderr) when it exits or prints no
     URL line within ``timeout`` seconds; the process is always stopped on exit.
     """
     cmd = [sys.executable, "-m", "mfa_scraper.replica", "--port", str(port), "--articles",
-           str(articles), "--seed", str(seed), "--revision", str(revision)]
+           str(articles), "--seed", str(seed), "--revision", str(revision),
+           *(["--address-per-site"] if address_per_site else [])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     with tempfile.TemporaryFile() as errors:

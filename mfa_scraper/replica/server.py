@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import ipaddress
 import json
 import threading
 import time
@@ -96,7 +97,8 @@ class Replica:
 
     Tests drive it through the control endpoints (``/__replica__/...`` on each site):
     ``requests`` (``?detail=1`` adds time, method, User-Agent, fault), ``reset`` (log and
-    stats), ``stats`` (largest number of requests in flight at once), ``fault?...``,
+    stats), ``stats`` (largest number of requests in flight at once), ``stats/all`` (the
+    same over every site together, since the start), ``fault?...``,
     ``faults`` and ``faults/clear`` (see :mod:`mfa_scraper.replica.faults`).
     """
 
@@ -107,6 +109,7 @@ class Replica:
         self._log: dict[str, list[LogEntry]] = {name: [] for name in dataset.sites}
         self._in_flight = dict.fromkeys(dataset.sites, 0)
         self._max_in_flight = dict.fromkeys(dataset.sites, 0)
+        self._all_in_flight = self._all_max_in_flight = 0  # every site together
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str, str], Response] = {}
 
@@ -136,17 +139,25 @@ class Replica:
         with self._lock:
             self._in_flight[site] += 1
             self._max_in_flight[site] = max(self._max_in_flight[site], self._in_flight[site])
+            self._all_in_flight += 1
+            self._all_max_in_flight = max(self._all_max_in_flight, self._all_in_flight)
 
     def finished(self, site: str) -> None:
         """A request of ``site`` ended (its response written, or the client gone)."""
         with self._lock:
             self._in_flight[site] -= 1
+            self._all_in_flight -= 1
 
     def stats(self, site: str) -> dict[str, int]:
         """``max_in_flight`` since the last reset and ``in_flight`` now, for ``site``."""
         with self._lock:
             return {"max_in_flight": self._max_in_flight[site],
                     "in_flight": self._in_flight[site]}
+
+    def stats_all(self) -> dict[str, int]:
+        """``max_in_flight`` since the start and ``in_flight`` now, every site together."""
+        with self._lock:
+            return {"max_in_flight": self._all_max_in_flight, "in_flight": self._all_in_flight}
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -304,6 +315,8 @@ class Replica:
             data = {"cleared": self.reset(site)}
         elif name == "stats":
             data = self.stats(site)
+        elif name == "stats/all":
+            data = self.stats_all()
         elif name == "fault":
             try:
                 fault = parse_fault(query)
@@ -411,16 +424,35 @@ class ReplicaRequestHandler(BaseHTTPRequestHandler):
         """Silent: the replica keeps its own request log."""
 
 
-def start_servers(replica: Replica, host: str = "127.0.0.1",
-                  port: int = 0) -> dict[str, ReplicaHTTPServer]:
-    """Serve every site in a background thread: port 0 = free ports, else port, port+1, ..."""
+def start_servers(replica: Replica, host: str = "127.0.0.1", port: int = 0, *,
+                  address_per_site: bool = False) -> dict[str, ReplicaHTTPServer]:
+    """Serve every site in a background thread: port 0 = free ports, else port, port+1, ...
+
+    With ``address_per_site`` the sites listen on the loopback addresses after ``host``
+    (127.0.0.2, 127.0.0.3, ...), each its own host to a crawler, as the real sites are:
+    Scrapy keeps one downloader slot, and one politeness budget, per host.
+    """
+    addresses = site_addresses(host, len(replica.dataset.sites), address_per_site)
     servers = {}
-    for offset, site in enumerate(replica.dataset.sites):
-        server = ReplicaHTTPServer((host, port + offset if port else 0), replica, site)
+    for offset, (site, address) in enumerate(zip(replica.dataset.sites, addresses, strict=True)):
+        server = ReplicaHTTPServer((address, port + offset if port else 0), replica, site)
         threading.Thread(target=server.serve_forever, name=f"replica-{site}",
                          daemon=True).start()
         servers[site] = server
     return servers
+
+
+def site_addresses(host: str, count: int, address_per_site: bool) -> list[str]:
+    """The address each of ``count`` sites listens on: ``host`` for all, or with
+    ``address_per_site`` the loopback addresses that follow it (ValueError outside loopback:
+    other addresses are not this machine's without configuration)."""
+    if not address_per_site:
+        return [host] * count
+    first = ipaddress.ip_address(host)
+    addresses = [first + offset for offset in range(1, count + 1)]
+    if not all(address.is_loopback for address in [first, *addresses]):
+        raise ValueError(f"an address per site needs loopback addresses after {host}")
+    return [str(address) for address in addresses]
 
 
 def stop_servers(servers: Mapping[str, ReplicaHTTPServer]) -> None:
