@@ -6,6 +6,7 @@ Measured on the replica's own request log (arrival times), real ``scrapy crawl``
 from __future__ import annotations
 
 from itertools import pairwise
+from urllib.parse import unquote
 
 import pytest
 
@@ -87,3 +88,38 @@ def test_the_host_is_given_up_and_the_rest_logged_as_blocked(crawls, name, limit
     line = (f"gave up after {limit} refusals in a row, {len(skipped)} requests not sent")
     assert any(line in entry for entry in crawl["run"]["crawl"]["blocked"])
     assert crawl["run"]["health"]["verdict"] == "unhealthy"
+
+
+@pytest.fixture(scope="module")
+def two_hosts(tmp_path_factory):
+    """ee (en) answers 403 to every article (back-off 1 s, then 2 s; given up after 3) while
+    urm is crawled normally, each site on its own loopback address: its own host, as the real
+    sites are (on one address they would share Scrapy's slot, and so its delay)."""
+    with running_replica(articles=ARTICLES, address_per_site=True) as replica:
+        dataset, urls = replica.dataset, replica.urls
+        for article in dataset.site_articles("ee"):
+            if article.language == "en":
+                control(urls["ee"], "fault", path=article.path, status=403)
+        refusing = next(v.path for v in dataset.views("ee")
+                        if v.theme is None and v.listing.language == "en")
+        healthy = [urls["urm"] + v.path for v in dataset.views("urm") if v.theme is None]
+        settings = {**STEADY, "MFA_BACKOFF_BASE": "1", "MFA_BLOCKED_HOST_LIMIT": "3"}
+        result = scrapy_crawl(tmp_path_factory.mktemp("two"), [urls["ee"] + refusing, *healthy],
+                              settings=settings)
+        return {"result": result, "ee": control(urls["ee"], "requests", detail=1),
+                "urm": control(urls["urm"], "requests", detail=1),
+                "urm_articles": {a.path for a in dataset.site_articles("urm")}}
+
+
+def test_one_host_backing_off_does_not_slow_another(two_hosts):
+    refused = _refusals(two_hosts["ee"])
+    assert len(refused) == 3, two_hosts["result"].stderr[-3000:]
+    backing_off = (refused[0]["time"], refused[-1]["time"])  # 3 s of ee's back-off
+    assert backing_off[1] - backing_off[0] >= 2.85
+    urm = [e for e in two_hosts["urm"] if e["path"] != "/robots.txt"]
+    fetched = {unquote(e["path"]) for e in urm if e["status"] == 200}
+    assert fetched >= {unquote(path) for path in two_hosts["urm_articles"]}  # all of urm
+    during = [e["time"] for e in urm if backing_off[0] <= e["time"] <= backing_off[1]]
+    assert during  # urm was crawled while ee was held back...
+    gaps = [b - a for a, b in pairwise([backing_off[0], *during])]
+    assert max(gaps) < 0.8, gaps  # ... at its own pace, not ee's 1-2 s
