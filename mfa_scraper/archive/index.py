@@ -69,7 +69,6 @@ class SortedIds:
         view = memoryview(offsets)[first * width:(first + count + 1) * width]
         self._offsets = view.cast("q" if width == 8 else "i")
         self._data = memoryview(data) if data is not None else memoryview(b"")
-        self._array = ids  # owns the buffers viewed
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
