@@ -1,6 +1,7 @@
 """Per-host back-off on 403 answers: each refusal raises the host's delay (its Retry-After when
 sent), and after MFA_BLOCKED_HOST_LIMIT refusals in a row the crawl stops asking that host; the
-requests it did not send are logged as blocked fetches and counted in the run report.
+requests it did not send are logged as blocked fetches and counted in the run report. Neither
+that back-off nor a 503's Retry-After slows another host.
 Measured on the replica's own request log (arrival times), real ``scrapy crawl`` subprocesses."""
 
 from __future__ import annotations
@@ -90,24 +91,35 @@ def test_the_host_is_given_up_and_the_rest_logged_as_blocked(crawls, name, limit
     assert crawl["run"]["health"]["verdict"] == "unhealthy"
 
 
+def _main_listing(dataset, site: str, lang: str) -> str:
+    return next(v.path for v in dataset.views(site)
+                if v.theme is None and v.listing.language == lang)
+
+
 @pytest.fixture(scope="module")
 def two_hosts(tmp_path_factory):
-    """ee (en) answers 403 to every article (back-off 1 s, then 2 s; given up after 3) while
-    urm is crawled normally, each site on its own loopback address: its own host, as the real
-    sites are (on one address they would share Scrapy's slot, and so its delay)."""
+    """ee (en) answers 403 to every article (back-off 1 s, then 2 s; given up after 3), and
+    by (ru) 503 with Retry-After: 2 to its first article, once, while urm is crawled
+    normally, each site on its own loopback address: its own host, as the real sites are (on
+    one address they would share Scrapy's slot, and so its delay)."""
     with running_replica(articles=ARTICLES, address_per_site=True) as replica:
         dataset, urls = replica.dataset, replica.urls
         for article in dataset.site_articles("ee"):
             if article.language == "en":
                 control(urls["ee"], "fault", path=article.path, status=403)
-        refusing = next(v.path for v in dataset.views("ee")
-                        if v.theme is None and v.listing.language == "en")
+        unavailable = dataset.view_items(next(v for v in dataset.views("by")
+                                              if v.path == _main_listing(dataset, "by", "ru")))[0]
+        control(urls["by"], "fault", path=unavailable.path, status=503, retry_after=2, times=1)
         healthy = [urls["urm"] + v.path for v in dataset.views("urm") if v.theme is None]
-        settings = {**STEADY, "MFA_BACKOFF_BASE": "1", "MFA_BLOCKED_HOST_LIMIT": "3"}
-        result = scrapy_crawl(tmp_path_factory.mktemp("two"), [urls["ee"] + refusing, *healthy],
-                              settings=settings)
-        return {"result": result, "ee": control(urls["ee"], "requests", detail=1),
-                "urm": control(urls["urm"], "requests", detail=1),
+        settings = {**STEADY, "MFA_BACKOFF_BASE": "1", "MFA_BLOCKED_HOST_LIMIT": "3",
+                    "RETRY_TIMES": "1"}
+        archive = tmp_path_factory.mktemp("two")
+        result = scrapy_crawl(archive, [urls["ee"] + _main_listing(dataset, "ee", "en"),
+                                        urls["by"] + _main_listing(dataset, "by", "ru"),
+                                        *healthy], settings=settings)
+        return {"result": result, "archive": Archive(archive),
+                **{site: control(urls[site], "requests", detail=1) for site in urls},
+                "unavailable": unavailable.path, "by_url": urls["by"],
                 "urm_articles": {a.path for a in dataset.site_articles("urm")}}
 
 
@@ -123,3 +135,17 @@ def test_one_host_backing_off_does_not_slow_another(two_hosts):
     assert during  # urm was crawled while ee was held back...
     gaps = [b - a for a, b in pairwise([backing_off[0], *during])]
     assert max(gaps) < 0.8, gaps  # ... at its own pace, not ee's 1-2 s
+
+
+def test_retry_after_on_one_host_does_not_slow_another(two_hosts):
+    tries = [e for e in two_hosts["by"] if unquote(e["path"]) == two_hosts["unavailable"]]
+    assert [e["status"] for e in tries] == [503, 200], two_hosts["result"].stderr[-3000:]
+    waiting = (tries[0]["time"], tries[1]["time"])
+    assert waiting[1] - waiting[0] >= 1.9  # by's Retry-After: 2 was honoured...
+    urm = [e["time"] for e in two_hosts["urm"] if e["path"] != "/robots.txt"]
+    during = [t for t in urm if waiting[0] <= t <= waiting[1]]
+    assert during  # ... while urm was crawled...
+    gaps = [b - a for a, b in pairwise([waiting[0], *during])]
+    assert max(gaps) < 0.8, gaps  # ... at its own pace
+    fetches = two_hosts["archive"].fetches(two_hosts["by_url"] + two_hosts["unavailable"])
+    assert fetches["outcome"].to_pylist() == ["new"]  # archived once, from the retry
