@@ -1,8 +1,8 @@
 """`mfa-archive crawl --jobdir`: a crawl stopped (SIGTERM) or killed (SIGKILL) mid-way and
 restarted with the same job directory finishes the job without re-fetching what was done.
 
-Real ``mfa-archive crawl`` subprocesses against the replica, slowed with ``delay`` faults so
-the signal lands in the middle of the crawl.
+Real ``mfa-archive crawl`` subprocesses against the replica (each site on its own loopback
+address), slowed with ``delay`` faults so the signal lands in the middle of the crawl.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ ENV = {**os.environ, "MFA_CONTACT": "tests@example.org"}
 
 @pytest.fixture(scope="module")
 def replica():
-    with running_replica(articles=ARTICLES) as running:
+    # Each site on its own host, as the real sites are: one downloader slot, and one saved
+    # request queue in the job directory, per site, as in production.
+    with running_replica(articles=ARTICLES, address_per_site=True) as running:
         yield running
 
 
@@ -67,7 +69,8 @@ def article_requests(replica) -> collections.Counter:
 
 def interrupted_then_resumed(replica, tmp_path: Path, sig: int):
     """Crawl with every article slowed, send ``sig`` once some rows are archived, restart
-    with the same job directory; return (first process, second process, archive, jobdir)."""
+    with the same job directory; return (first process, second process, archive, jobdir,
+    the hosts whose request queues the first process left saved)."""
     urls, dataset = replica.urls, replica.dataset
     for site, base in urls.items():
         for article in dataset.site_articles(site):
@@ -90,11 +93,15 @@ def interrupted_then_resumed(replica, tmp_path: Path, sig: int):
             if first.poll() is None:
                 first.kill()
                 first.wait()
+    # Scrapy's default scheduler saves one queue per downloader slot (host): with a host
+    # per site, the stopped job leaves several to reload.
+    saved = {path.name.partition("-")[0] for path in (jobdir / "requests.queue").iterdir()
+             if path.is_dir()}
     for base in urls.values():
         control(base, "faults/clear")
     second = subprocess.run(cmd, cwd=PROJECT, env=ENV, capture_output=True, text=True,
                             timeout=120)
-    return first, second, Archive(archive), jobdir
+    return first, second, Archive(archive), jobdir, saved
 
 
 def check_complete_archive(replica, archive: Archive):
@@ -106,8 +113,10 @@ def check_complete_archive(replica, archive: Archive):
 
 
 def test_sigterm_then_resume_fetches_every_article_once(fresh, tmp_path):
-    first, second, archive, jobdir = interrupted_then_resumed(fresh, tmp_path, signal.SIGTERM)
+    first, second, archive, jobdir, saved = interrupted_then_resumed(fresh, tmp_path,
+                                                                     signal.SIGTERM)
     assert first.returncode == 1  # stopped before its end: unhealthy, but a clean stop
+    assert len(saved) >= 2, saved  # requests left on several hosts, each host's reloaded
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-3000:]
     stopped, resumed = archive.runs()
     assert stopped["crawl"]["finish_reason"] == "shutdown"
@@ -121,7 +130,8 @@ def test_sigterm_then_resume_fetches_every_article_once(fresh, tmp_path):
 
 
 def test_sigkill_then_resume_refetches_only_what_was_not_flushed(fresh, tmp_path):
-    first, second, archive, jobdir = interrupted_then_resumed(fresh, tmp_path, signal.SIGKILL)
+    first, second, archive, jobdir, _ = interrupted_then_resumed(fresh, tmp_path,
+                                                                 signal.SIGKILL)
     assert first.returncode == -signal.SIGKILL
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-3000:]
     assert "did not stop cleanly" in second.stderr
