@@ -90,6 +90,22 @@ def test_whole_page_dump_is_no_body() -> None:
         parse_article(URL, html)
 
 
+def test_text_straight_in_divs_is_a_body_not_a_page_dump() -> None:
+    """With no heading and no ``<p>``, trafilatura gives the text as one paragraph that keeps
+    the source's line breaks and indentation; the dump's lines are trimmed."""
+    lines = ["Lithuania and Estonia discussed regional security in Tallinn on Monday.",
+             "The ministers agreed to meet again in Vilnius next spring to review the plan.",
+             "They also discussed support for Ukraine and the protection of undersea cables.",
+             "Both welcomed the progress of Rail Baltica and the synchronised power grids.",
+             "The next round of consultations will take place in Riga with Latvian colleagues."]
+    html = (f"<html><head><title>Regional security talks in Tallinn</title></head><body>"
+            f"<article><div>\n        {chr(10).join(lines)}\n    </div></article></body></html>")
+    article = parse_article(URL, html.encode())
+    assert article.cms == "generic"
+    assert article.title == "Regional security talks in Tallinn"
+    assert article.body_text == " ".join(lines)
+
+
 def test_site_name_only_is_no_title() -> None:
     html = BODY.join(("<html><head><title>Ministry of Foreign Affairs of the Republic of "
                       "Lithuania</title></head><body><div class='x'>", "</div></body></html>"))

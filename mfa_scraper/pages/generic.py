@@ -271,12 +271,15 @@ class GenericArticle(ArticlePage):
 def _is_page_dump(body) -> bool:
     """trafilatura's last resort: every text of the page, one per line, in a single ``<p>``.
 
-    Its normal output trims each paragraph, so a newline inside a lone paragraph only
-    comes from that dump: menus, footer and all, never an article body of its own.
+    That dump trims each text and joins them with newlines: menus, footer and all, never
+    an article body of its own. A lone paragraph whose lines keep the source's indentation
+    is a text block trafilatura found (text straight in a ``<div>``), not the dump.
     """
     children = list(body)
-    return (len(children) == 1 and children[0].tag == "p" and not len(children[0])
-            and "\n" in (children[0].text or ""))
+    if len(children) != 1 or children[0].tag != "p" or len(children[0]):
+        return False
+    lines = (children[0].text or "").split("\n")
+    return len(lines) > 1 and all(line and line == line.strip() for line in lines)
 
 
 def _own_day(value: dates.DateValue) -> date | None:
