@@ -37,6 +37,7 @@ import pyarrow as pa  # noqa: E402
 import scrapy  # noqa: E402
 
 from mfa_scraper.replica.fixture import running_replica  # noqa: E402
+from tests.benchmarks.bare_spider import LISTING  # noqa: E402
 
 # Politeness off for the local replica; everything else as in production (tests/crawling.py).
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "MFA_BACKOFF_BASE": "0.05",
@@ -245,6 +246,20 @@ def bare_crawl(urls_file: Path, timeout: float, parse: bool = False) -> dict:
     return run_crawl(cmd, timeout)
 
 
+def crawl_order(replica) -> list[str]:
+    """The URLs a full crawl of the main listings fetches, in the bare spider's file format:
+    each listing page (``listing URL``) followed by the articles it lists."""
+    lines, dataset = [], replica.dataset
+    for site, base in replica.urls.items():
+        for view in dataset.views(site):
+            if view.theme is not None or not dataset.view_items(view):
+                continue
+            for number in range(1, dataset.page_count(view) + 1):
+                lines.append(f"{LISTING} {base}{dataset.page_path(view, number)}")
+                lines += [base + a.path for a in dataset.page_items(view, number)]
+    return lines
+
+
 def article_rate(log: list[dict], kinds: dict) -> tuple[int, float]:
     """Article requests and their rate (per second between the first and the last)."""
     times = sorted(e["time"] for e in log if kind_of(e, kinds) == "article")
@@ -278,8 +293,12 @@ def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: 
         starts = main_listings(replica)
         articles = [replica.urls[site] + page.path for site in replica.urls
                     for page in replica.dataset.pages(site) if page.kind == "article"]
-        urls_file = work / "article-urls.txt"
-        urls_file.write_text("\n".join(articles) + "\n", encoding="utf-8")
+        # The bare spider fetches the same URLs as the full crawl: the main listings' pages
+        # too, each before the articles it lists, as the full crawl finds them.
+        urls_file = work / "crawl-urls.txt"
+        urls_file.write_text("\n".join(crawl_order(replica)) + "\n", encoding="utf-8")
+        articles_file = work / "article-urls.txt"
+        articles_file.write_text("\n".join(articles) + "\n", encoding="utf-8")
         replica_log(replica.urls)
 
         # 2. bare first (warms the replica's response cache for both alike), then full.
@@ -304,9 +323,17 @@ def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: 
         row("  wall / CPU", f"full {first['wall_s']:.1f}s/{first['cpu_s']:.1f}s cpu, "
             f"bare {bare['wall_s']:.1f}s/{bare['cpu_s']:.1f}s cpu")
         results["crawl_overhead"]["bare_parse"] = {**parsing, "pages_per_s": parsing_rate}
-        row("  floor: bare + parse_article", f"{parsing_rate:.0f}/s = "
+        row("  floor: bare + parsing", f"{parsing_rate:.0f}/s = "
             f"{parsing_rate / bare_rate if bare_rate else 0:.2f} of bare, "
-            f"{parsing['wall_s']:.1f}s/{parsing['cpu_s']:.1f}s cpu (nothing else added)")
+            f"{parsing['wall_s']:.1f}s/{parsing['cpu_s']:.1f}s cpu (parse_article and "
+            f"parse_listing, nothing else added)")
+        # Before session 9 the bare spider fetched the article URLs only.
+        only = bare_crawl(articles_file, timeout)
+        _, only_rate = article_rate(replica_log(replica.urls), kinds)
+        results["crawl_overhead"]["bare_articles_only"] = {**only, "pages_per_s": only_rate}
+        row("  bare, article URLs only", f"{only_rate:.0f}/s, {only['wall_s']:.1f}s/"
+            f"{only['cpu_s']:.1f}s cpu: full = {full_rate / only_rate if only_rate else 0:.2f} "
+            f"of it (the bare spider of earlier runs: no listing pages)")
         # The machine is shared: CPU seconds of the crawl process are the stable figure;
         # each variant runs `repeat` times in turns (medians), plus once with no pages to
         # fetch (the start-up: imports, archive open and close).
