@@ -1,7 +1,9 @@
 """Per-host back-off on refusals: a host answering 403 or a challenge page gets a longer delay
 (its ``Retry-After``, else an exponential back-off), and after ``MFA_BLOCKED_HOST_LIMIT``
 such answers in a row it is not asked again this run; its remaining requests end as
-:class:`HostBlocked` failures, which the spider logs as blocked fetches, never silently."""
+:class:`HostBlocked` failures, which the spider logs as blocked fetches, never silently.
+Once a host answers normally again, it gets back the delay it had before any back-off
+(this one's or a retry's ``Retry-After``)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ from scrapy.exceptions import IgnoreRequest
 
 from mfa_scraper.access import CHALLENGE, FORBIDDEN, GAVE_UP_AFTER_KEY, SKIPPED_KEY, classify
 from mfa_scraper.browser import PROBE
-from mfa_scraper.middlewares import raise_host_delay, retry_after_seconds
+from mfa_scraper.middlewares import raise_host_delay, restore_host_delay, retry_after_seconds
 from mfa_scraper.urls import site_of
 
 REFUSALS = (FORBIDDEN, CHALLENGE)
+SERVED_GONE = (404, 410)  # answers that end a back-off although they are 4xx
 
 
 class HostBlocked(IgnoreRequest):
@@ -64,6 +67,9 @@ class HostBlockBackoff:
         if refusal not in REFUSALS:
             if host not in self.given_up:
                 self.in_a_row[host] = 0
+            if refusal is None and (response.status < 400 or response.status in SERVED_GONE):
+                # served (a page, a redirect, 304, or a page gone): any back-off is over
+                restore_host_delay(self.crawler, request)
             return
         count = self.in_a_row[host] = self.in_a_row.get(host, 0) + 1
         self.last_refusal[host] = refusal

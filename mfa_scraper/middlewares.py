@@ -32,24 +32,50 @@ def retry_after_seconds(value: bytes | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+# Each download slot (host) whose delay a back-off raised: the delay it had before. Slots
+# cannot be weakly referenced; an entry lives until its host answers normally (at most one
+# per host, and per crawler, as each has its own slots).
+_DELAY_BEFORE_BACKOFF: dict = {}
+
+
+def _slot(crawler, request):
+    downloader = crawler.engine.downloader
+    return downloader.slots.get(downloader.get_slot_key(request))
+
+
 def raise_host_delay(crawler, request, wait: float) -> None:
-    """Raise the download delay of ``request``'s host to at least ``wait`` seconds.
+    """Raise the download delay of ``request``'s host to at least ``wait`` seconds, until
+    ``restore_host_delay``.
 
     Call it from ``response_downloaded``, as AutoThrottle does: the downloader sends the
     host's next queued request right after that signal, before any middleware sees the
     response, so a delay raised later only reaches the request after next.
     """
-    downloader = crawler.engine.downloader
-    slot = downloader.slots.get(downloader.get_slot_key(request))
-    if slot is not None:
-        slot.delay = max(slot.delay, wait)
+    slot = _slot(crawler, request)
+    if slot is not None and wait > slot.delay:
+        _DELAY_BEFORE_BACKOFF.setdefault(slot, slot.delay)
+        slot.delay = wait
+
+
+def restore_host_delay(crawler, request) -> None:
+    """Give ``request``'s host back the delay it had before its back-off, if it had one.
+
+    ``Retry-After`` and the back-off are about the next request, not the rest of the run:
+    without AutoThrottle to bring it down, one ``Retry-After: 120`` would otherwise leave
+    the host at one request every two minutes until the crawl ends.
+    """
+    if _DELAY_BEFORE_BACKOFF:  # most of the time nothing is backing off: no lookup
+        slot = _slot(crawler, request)
+        if slot is not None and slot in _DELAY_BEFORE_BACKOFF:
+            slot.delay = _DELAY_BEFORE_BACKOFF.pop(slot)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
     """RetryMiddleware that waits before each retry: ``Retry-After`` if the server sent
     one, else ``MFA_BACKOFF_BASE * 2**attempt`` seconds, never more than
     ``MFA_BACKOFF_MAX``; the host's download delay is raised to match, so the whole
-    site slows down, not just the one request."""
+    site slows down, not just the one request, until the host answers normally again
+    (``HostBlockBackoff``, which classifies every answer, restores it)."""
 
     def __init__(self, settings):
         super().__init__(settings)

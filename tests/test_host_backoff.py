@@ -24,11 +24,15 @@ STEADY = {"DOWNLOAD_DELAY": "0.05", "DOWNLOAD_DELAY_JITTER": "0", "RETRY_TIMES":
           "MFA_BACKOFF_BASE": str(BASE), "MFA_BACKOFF_MAX": "5"}
 
 
+def _main_listing(dataset, site: str, lang: str) -> str:
+    return next(v.path for v in dataset.views(site)
+                if v.theme is None and v.listing.language == lang)
+
+
 def _crawl(replica, tmp, site: str, lang: str, limit: int, **fault) -> dict:
     base, dataset = replica.urls[site], replica.dataset
     articles = [a for a in dataset.site_articles(site) if a.language == lang]
-    listing = next(v.path for v in dataset.views(site)
-                   if v.theme is None and v.listing.language == lang)
+    listing = _main_listing(dataset, site, lang)
     for article in articles:
         control(base, "fault", path=article.path, status=403, **fault)
     control(base, "reset")
@@ -41,14 +45,30 @@ def _crawl(replica, tmp, site: str, lang: str, limit: int, **fault) -> dict:
             "run": archive.runs()[-1], "articles": len(articles)}
 
 
+def _recovering(replica, tmp) -> dict:
+    """urm (en) refuses its first two article requests (403), then answers normally."""
+    base, dataset = replica.urls["urm"], replica.dataset
+    listing = _main_listing(dataset, "urm", "en")
+    control(base, "fault", path=listing + "/*", status=403, times=2)
+    control(base, "reset")
+    result = scrapy_crawl(tmp, [base + listing],
+                          settings={**STEADY, "MFA_BLOCKED_HOST_LIMIT": "3"})
+    log = [e for e in control(base, "requests", detail=1) if e["path"] != "/robots.txt"]
+    control(base, "faults/clear")
+    return {"result": result, "log": log, "archive": Archive(tmp),
+            "articles": len(dataset.page_items(next(v for v in dataset.views("urm")
+                                                    if v.path == listing), 1))}
+
+
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
     """ee (en) answers 403 to every article, limit 3; by (ru) the same with Retry-After: 1,
-    limit 2."""
+    limit 2; urm (en) refuses two articles, then answers normally."""
     with running_replica(articles=ARTICLES) as replica:
         return {"plain": _crawl(replica, tmp_path_factory.mktemp("ee"), "ee", "en", 3),
                 "retry_after": _crawl(replica, tmp_path_factory.mktemp("by"), "by", "ru", 2,
-                                      retry_after=1)}
+                                      retry_after=1),
+                "recovers": _recovering(replica, tmp_path_factory.mktemp("urm"))}
 
 
 def _refusals(log) -> list[dict]:
@@ -64,6 +84,20 @@ def test_each_refusal_slows_the_host_down(crawls):
     assert gaps[0] >= BASE * 0.95 and gaps[1] >= 2 * BASE * 0.95, gaps
     listing = next(e for e in log if e["status"] == 200 and e["path"] != "/robots.txt")
     assert refused[0]["time"] - listing["time"] < gaps[1]  # no back-off before the first 403
+
+
+def test_the_host_is_back_to_its_pace_once_it_answers_normally(crawls):
+    crawl = crawls["recovers"]
+    log = crawl["log"]
+    assert [e["status"] for e in log].count(403) == 2, crawl["result"].stderr[-3000:]
+    served = max(i for i, e in enumerate(log) if e["status"] == 403) + 1  # the next answer
+    assert log[served]["status"] == 200
+    gaps = [b["time"] - a["time"] for a, b in pairwise(log[served:])]
+    # The request already on its way when that answer came waits the back-off (0.6 s); the
+    # ones after it are back at the download delay (0.05 s), not at the back-off.
+    assert len(gaps) >= 3 and max(gaps[1:]) < 0.25, [round(gap, 2) for gap in gaps]
+    outcomes = crawl["archive"].fetches(columns=["outcome"])["outcome"].to_pylist()
+    assert sorted(outcomes) == [FORBIDDEN] * 2 + ["new"] * (crawl["articles"] - 2)
 
 
 def test_retry_after_of_a_403_sets_the_delay(crawls):
@@ -89,11 +123,6 @@ def test_the_host_is_given_up_and_the_rest_logged_as_blocked(crawls, name, limit
     line = (f"gave up after {limit} refusals in a row, {len(skipped)} requests not sent")
     assert any(line in entry for entry in crawl["run"]["crawl"]["blocked"])
     assert crawl["run"]["health"]["verdict"] == "unhealthy"
-
-
-def _main_listing(dataset, site: str, lang: str) -> str:
-    return next(v.path for v in dataset.views(site)
-                if v.theme is None and v.listing.language == lang)
 
 
 @pytest.fixture(scope="module")
