@@ -24,15 +24,15 @@ STEADY = {"DOWNLOAD_DELAY": "0.05", "DOWNLOAD_DELAY_JITTER": "0", "RETRY_TIMES":
           "MFA_BACKOFF_BASE": str(BASE), "MFA_BACKOFF_MAX": "5"}
 
 
-def _main_listing(dataset, site: str, lang: str) -> str:
-    return next(v.path for v in dataset.views(site)
-                if v.theme is None and v.listing.language == lang)
+def _main_view(dataset, site: str, lang: str):
+    """The site's main (unfiltered) news listing in ``lang``."""
+    return next(v for v in dataset.views(site) if v.theme is None and v.listing.language == lang)
 
 
 def _crawl(replica, tmp, site: str, lang: str, limit: int, **fault) -> dict:
     base, dataset = replica.urls[site], replica.dataset
     articles = [a for a in dataset.site_articles(site) if a.language == lang]
-    listing = _main_listing(dataset, site, lang)
+    listing = _main_view(dataset, site, lang).path
     for article in articles:
         control(base, "fault", path=article.path, status=403, **fault)
     control(base, "reset")
@@ -48,7 +48,8 @@ def _crawl(replica, tmp, site: str, lang: str, limit: int, **fault) -> dict:
 def _recovering(replica, tmp) -> dict:
     """urm (en) refuses its first two article requests (403), then answers normally."""
     base, dataset = replica.urls["urm"], replica.dataset
-    listing = _main_listing(dataset, "urm", "en")
+    view = _main_view(dataset, "urm", "en")
+    listing = view.path
     control(base, "fault", path=listing + "/*", status=403, times=2)
     control(base, "reset")
     result = scrapy_crawl(tmp, [base + listing],
@@ -56,8 +57,7 @@ def _recovering(replica, tmp) -> dict:
     log = [e for e in control(base, "requests", detail=1) if e["path"] != "/robots.txt"]
     control(base, "faults/clear")
     return {"result": result, "log": log, "archive": Archive(tmp),
-            "articles": len(dataset.page_items(next(v for v in dataset.views("urm")
-                                                    if v.path == listing), 1))}
+            "articles": len(dataset.page_items(view, 1))}
 
 
 @pytest.fixture(scope="module")
@@ -136,15 +136,14 @@ def two_hosts(tmp_path_factory):
         for article in dataset.site_articles("ee"):
             if article.language == "en":
                 control(urls["ee"], "fault", path=article.path, status=403)
-        unavailable = dataset.view_items(next(v for v in dataset.views("by")
-                                              if v.path == _main_listing(dataset, "by", "ru")))[0]
+        unavailable = dataset.view_items(_main_view(dataset, "by", "ru"))[0]
         control(urls["by"], "fault", path=unavailable.path, status=503, retry_after=2, times=1)
         healthy = [urls["urm"] + v.path for v in dataset.views("urm") if v.theme is None]
         settings = {**STEADY, "MFA_BACKOFF_BASE": "1", "MFA_BLOCKED_HOST_LIMIT": "3",
                     "RETRY_TIMES": "1"}
         archive = tmp_path_factory.mktemp("two")
-        result = scrapy_crawl(archive, [urls["ee"] + _main_listing(dataset, "ee", "en"),
-                                        urls["by"] + _main_listing(dataset, "by", "ru"),
+        result = scrapy_crawl(archive, [urls["ee"] + _main_view(dataset, "ee", "en").path,
+                                        urls["by"] + _main_view(dataset, "by", "ru").path,
                                         *healthy], settings=settings)
         return {"result": result, "archive": Archive(archive),
                 **{site: control(urls[site], "requests", detail=1) for site in urls},
