@@ -52,8 +52,8 @@ def _recovering(replica, tmp) -> dict:
     listing = view.path
     control(base, "fault", path=listing + "/*", status=403, times=2)
     control(base, "reset")
-    result = scrapy_crawl(tmp, [base + listing],
-                          settings={**STEADY, "MFA_BLOCKED_HOST_LIMIT": "3"})
+    result = scrapy_crawl(tmp, [base + listing], settings={
+        **STEADY, "MFA_BACKOFF_BASE": "1", "MFA_BLOCKED_HOST_LIMIT": "3"})  # 1 s, then 2 s
     log = [e for e in control(base, "requests", detail=1) if e["path"] != "/robots.txt"]
     control(base, "faults/clear")
     return {"result": result, "log": log, "archive": Archive(tmp),
@@ -93,9 +93,9 @@ def test_the_host_is_back_to_its_pace_once_it_answers_normally(crawls):
     served = max(i for i, e in enumerate(log) if e["status"] == 403) + 1  # the next answer
     assert log[served]["status"] == 200
     gaps = [b["time"] - a["time"] for a, b in pairwise(log[served:])]
-    # The request already on its way when that answer came waits the back-off (0.6 s); the
+    # The request already on its way when that answer came waits the back-off (2 s); the
     # ones after it are back at the download delay (0.05 s), not at the back-off.
-    assert len(gaps) >= 3 and max(gaps[1:]) < 0.25, [round(gap, 2) for gap in gaps]
+    assert len(gaps) >= 3 and max(gaps[1:]) < 0.5, [round(gap, 2) for gap in gaps]
     outcomes = crawl["archive"].fetches(columns=["outcome"])["outcome"].to_pylist()
     assert sorted(outcomes) == [FORBIDDEN] * 2 + ["new"] * (crawl["articles"] - 2)
 
