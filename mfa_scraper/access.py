@@ -5,7 +5,9 @@ Per site the stats hold ``mfa/access/<site>/requests`` (every response, retries 
 robots.txt included), ``mfa/access/<site>/status/<code>`` (blocked answers by status) and
 ``mfa/blocked/<site>/<outcome>`` (fetches that ended blocked, after the retries);
 ``mfa/host_gave_up/<site>`` (requests not sent: the host refused too often in a row, see
-:mod:`mfa_scraper.hostblock`) and ``mfa/host_gave_up_after/<site>`` (how many in a row).
+:mod:`mfa_scraper.hostblock`) and ``mfa/host_gave_up_after/<site>`` (how many in a row);
+``mfa/backoff/<site>/count`` (answers after which the host was made to wait: a refusal, or a
+retried 429/5xx) and ``mfa/backoff/<site>/longest_s`` (the longest such wait).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ BLOCKED_KEY = "mfa/blocked/"
 BLOCKED_LISTINGS_KEY = "mfa/blocked_listings/"
 SKIPPED_KEY = "mfa/host_gave_up/"
 GAVE_UP_AFTER_KEY = "mfa/host_gave_up_after/"
+BACKOFF_KEY = "mfa/backoff/"
 FORBIDDEN_STATUSES = (401, 403)
 RATE_LIMITED_STATUSES = (429,)
 CHALLENGE_STATUSES = (403, 429, 503)  # statuses a challenge page comes with (or 200)
@@ -55,6 +58,13 @@ def count_blocked(stats, url: str, outcome: str, *, listing: bool = False) -> No
         stats.inc_value(f"{BLOCKED_LISTINGS_KEY}{site_of(url)}")
 
 
+def count_backoff(stats, url: str, wait: float) -> None:
+    """The host of ``url`` was made to wait ``wait`` seconds (a refusal or a retried answer)."""
+    site = site_of(url)
+    stats.inc_value(f"{BACKOFF_KEY}{site}/count")
+    stats.max_value(f"{BACKOFF_KEY}{site}/longest_s", wait)
+
+
 class AccessCounter:
     """Downloader middleware: counts every response per site, and the blocked ones by
     status and kind, before the retry middleware sees them."""
@@ -76,41 +86,56 @@ class AccessCounter:
 
 def access_counts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per site: ``requests``, blocked ``answered`` by status, fetches that ended ``blocked``
-    by outcome, and when the crawl gave up on the host: ``gave_up_after`` refusals in a
-    row and ``skipped`` requests not sent; only sites that saw a blocked answer."""
+    by outcome; when the crawl gave up on the host: ``gave_up_after`` refusals in a row and
+    ``skipped`` requests not sent; when the host was made to wait: ``backoffs`` (how many
+    times) and ``longest_backoff_s``. Only sites that saw a blocked answer or a back-off."""
     sites: dict[str, dict[str, Any]] = {}
+
+    def entry_of(site: str) -> dict[str, Any]:
+        return sites.setdefault(site, {"requests": 0, "answered": {}, "blocked": {}})
+
     for key, value in sorted(stats.items()):
         for prefix, name in ((SKIPPED_KEY, "skipped"), (GAVE_UP_AFTER_KEY, "gave_up_after")):
             if key.startswith(prefix):
-                entry = sites.setdefault(key.removeprefix(prefix),
-                                         {"requests": 0, "answered": {}, "blocked": {}})
-                entry[name] = value
+                entry_of(key.removeprefix(prefix))[name] = value
         if key.startswith(ACCESS_KEY):
             site, _, rest = key.removeprefix(ACCESS_KEY).partition("/")
-            entry = sites.setdefault(site, {"requests": 0, "answered": {}, "blocked": {}})
             if rest == "requests":
-                entry["requests"] = value
+                entry_of(site)["requests"] = value
             elif rest.startswith("status/"):
-                entry["answered"][rest.removeprefix("status/")] = value
+                entry_of(site)["answered"][rest.removeprefix("status/")] = value
         elif key.startswith(BLOCKED_KEY):
             site, _, outcome = key.removeprefix(BLOCKED_KEY).rpartition("/")
-            entry = sites.setdefault(site, {"requests": 0, "answered": {}, "blocked": {}})
-            entry["blocked"][outcome] = value
+            entry_of(site)["blocked"][outcome] = value
+        elif key.startswith(BACKOFF_KEY):
+            site, _, what = key.removeprefix(BACKOFF_KEY).rpartition("/")
+            name = {"count": "backoffs", "longest_s": "longest_backoff_s"}.get(what)
+            if name:
+                entry_of(site)[name] = value
     return {site: entry for site, entry in sites.items()
-            if entry["answered"] or entry["blocked"]}
+            if entry["answered"] or entry["blocked"] or entry.get("backoffs")}
 
 
 def access_line(site: str, entry: dict[str, Any]) -> str:
-    """``"urm.lt: 37 of 40 requests answered 403"`` (plus the blocked fetches)."""
+    """``"urm.lt: 37 of 40 requests answered 403"`` (plus the blocked fetches, the host given
+    up on, and its back-offs); ``"urm.lt: 40 requests, none refused"`` when none was."""
     answered = entry["answered"]
-    statuses = " or ".join(sorted(answered, key=lambda s: -answered[s])) or "normally"
-    line = f"{site}: {sum(answered.values())} of {entry['requests']} requests answered {statuses}"
+    if answered or entry["blocked"]:
+        statuses = " or ".join(sorted(answered, key=lambda s: -answered[s])) or "normally"
+        line = (f"{site}: {sum(answered.values())} of {entry['requests']} requests "
+                f"answered {statuses}")
+    else:
+        line = f"{site}: {entry['requests']} requests, none refused"
     if entry["blocked"]:
         kinds = sorted(entry["blocked"].items())
         line += " (" + ", ".join(f"{n} {kind}" for kind, n in kinds) + ")"
     if entry.get("gave_up_after"):
         line += (f"; gave up after {entry['gave_up_after']} refusals in a row, "
                  f"{entry.get('skipped', 0)} requests not sent")
+    if entry.get("backoffs"):
+        line += (f"; made to wait {entry['backoffs']} "
+                 f"time{'s' if entry['backoffs'] > 1 else ''}, longest "
+                 f"{entry['longest_backoff_s']:g} s")
     return line
 
 

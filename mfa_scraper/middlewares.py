@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -14,6 +15,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
+
+from mfa_scraper.access import count_backoff
 
 
 def retry_after_seconds(value: bytes | None, now: datetime) -> float | None:
@@ -32,10 +35,10 @@ def retry_after_seconds(value: bytes | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-# Each download slot (host) whose delay a back-off raised: the delay it had before. Slots
-# cannot be weakly referenced; an entry lives until its host answers normally (at most one
-# per host, and per crawler, as each has its own slots).
-_DELAY_BEFORE_BACKOFF: dict = {}
+# Per crawler (held weakly: gone with it), each download slot (host) whose delay a back-off
+# raised: the delay it had before. Slots cannot be weakly referenced (``__slots__``); an
+# entry lives until its host answers normally, at most one per host.
+_DELAY_BEFORE_BACKOFF: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def _slot(crawler, request):
@@ -45,15 +48,17 @@ def _slot(crawler, request):
 
 def raise_host_delay(crawler, request, wait: float) -> None:
     """Raise the download delay of ``request``'s host to at least ``wait`` seconds, until
-    ``restore_host_delay``.
+    ``restore_host_delay``; count the back-off and its wait in the site's access stats.
 
     Call it from ``response_downloaded``, as AutoThrottle does: the downloader sends the
     host's next queued request right after that signal, before any middleware sees the
     response, so a delay raised later only reaches the request after next.
     """
+    if wait > 0:
+        count_backoff(crawler.stats, request.url, wait)
     slot = _slot(crawler, request)
     if slot is not None and wait > slot.delay:
-        _DELAY_BEFORE_BACKOFF.setdefault(slot, slot.delay)
+        _DELAY_BEFORE_BACKOFF.setdefault(crawler, {}).setdefault(slot, slot.delay)
         slot.delay = wait
 
 
@@ -64,10 +69,11 @@ def restore_host_delay(crawler, request) -> None:
     without AutoThrottle to bring it down, one ``Retry-After: 120`` would otherwise leave
     the host at one request every two minutes until the crawl ends.
     """
-    if _DELAY_BEFORE_BACKOFF:  # most of the time nothing is backing off: no lookup
+    before = _DELAY_BEFORE_BACKOFF.get(crawler)
+    if before:  # most of the time nothing is backing off: no slot lookup
         slot = _slot(crawler, request)
-        if slot is not None and slot in _DELAY_BEFORE_BACKOFF:
-            slot.delay = _DELAY_BEFORE_BACKOFF.pop(slot)
+        if slot is not None and slot in before:
+            slot.delay = before.pop(slot)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -134,7 +134,10 @@ def test_run_report_summarises_access_per_site(blocked):
     assert osce["answered"]["429"] == 4 * osce["blocked"][RATE_LIMITED]  # 3 retries each
     lines = crawl["blocked"]
     n = urm["requests"]
-    assert f"{hosts['urm']}: {n} of {n} requests answered 403 (3 forbidden)" in lines
+    # each refusal made the host wait (the back-off, at most MFA_BACKOFF_MAX: 0.05 s)
+    assert urm["backoffs"] == n and urm["longest_backoff_s"] == 0.05
+    assert f"{hosts['urm']}: {n} of {n} requests answered 403 (3 forbidden); made to wait " \
+        f"{n} times, longest 0.05 s" in lines
 
 
 def test_blocked_sites_make_the_run_unhealthy_with_advice(blocked):

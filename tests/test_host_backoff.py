@@ -56,8 +56,9 @@ def _recovering(replica, tmp) -> dict:
         **STEADY, "MFA_BACKOFF_BASE": "1", "MFA_BLOCKED_HOST_LIMIT": "3"})  # 1 s, then 2 s
     log = [e for e in control(base, "requests", detail=1) if e["path"] != "/robots.txt"]
     control(base, "faults/clear")
-    return {"result": result, "log": log, "archive": Archive(tmp),
-            "articles": len(dataset.page_items(view, 1))}
+    archive = Archive(tmp)
+    return {"result": result, "log": log, "archive": archive, "host": site_of(base),
+            "run": archive.runs()[-1], "articles": len(dataset.page_items(view, 1))}
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,14 @@ def test_the_host_is_back_to_its_pace_once_it_answers_normally(crawls):
     assert len(gaps) >= 3 and max(gaps[1:]) < 0.5, [round(gap, 2) for gap in gaps]
     outcomes = crawl["archive"].fetches(columns=["outcome"])["outcome"].to_pylist()
     assert sorted(outcomes) == [FORBIDDEN] * 2 + ["new"] * (crawl["articles"] - 2)
+
+
+def test_the_run_report_counts_the_back_offs(crawls):
+    crawl = crawls["recovers"]
+    access = crawl["run"]["crawl"]["access"][crawl["host"]]
+    assert (access["backoffs"], access["longest_backoff_s"]) == (2, 2.0)  # 1 s, then 2 s
+    assert any(line.endswith("; made to wait 2 times, longest 2 s")
+               for line in crawl["run"]["crawl"]["blocked"])
 
 
 def test_retry_after_of_a_403_sets_the_delay(crawls):
@@ -146,6 +155,8 @@ def two_hosts(tmp_path_factory):
                                         urls["by"] + _main_view(dataset, "by", "ru").path,
                                         *healthy], settings=settings)
         return {"result": result, "archive": Archive(archive),
+                "run": Archive(archive).runs()[-1],
+                "hosts": {site: site_of(base) for site, base in urls.items()},
                 **{site: control(urls[site], "requests", detail=1) for site in urls},
                 "unavailable": unavailable.path, "by_url": urls["by"],
                 "urm_articles": {a.path for a in dataset.site_articles("urm")}}
@@ -177,3 +188,17 @@ def test_retry_after_on_one_host_does_not_slow_another(two_hosts):
     assert max(gaps) < 0.8, gaps  # ... at its own pace
     fetches = two_hosts["archive"].fetches(two_hosts["by_url"] + two_hosts["unavailable"])
     assert fetches["outcome"].to_pylist() == ["new"]  # archived once, from the retry
+
+
+def test_the_run_report_says_which_host_was_made_to_wait(two_hosts):
+    """A 503 with Retry-After is not a refusal, but the host was slowed down: the report
+    says so; a host never asked to wait is not listed."""
+    access, hosts = two_hosts["run"]["crawl"]["access"], two_hosts["hosts"]
+    assert set(access) == {hosts["ee"], hosts["by"]}
+    by = access[hosts["by"]]
+    assert (by["backoffs"], by["longest_backoff_s"], by["answered"]) == (1, 2.0, {})
+    ee = access[hosts["ee"]]  # 1 s, 2 s, then 4 s after the third 403, when it was given up
+    assert (ee["backoffs"], ee["longest_backoff_s"]) == (3, 4.0)
+    lines = two_hosts["run"]["crawl"]["blocked"]
+    assert f"{hosts['by']}: {by['requests']} requests, none refused; made to wait 1 time, " \
+        "longest 2 s" in lines

@@ -3,6 +3,8 @@ host's delay, the host's next normal answer gives back the delay it had before."
 
 from __future__ import annotations
 
+import gc
+import weakref
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +12,8 @@ from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.utils.test import get_crawler
 
-from mfa_scraper.middlewares import raise_host_delay, restore_host_delay
+from mfa_scraper.access import access_counts
+from mfa_scraper.middlewares import _DELAY_BEFORE_BACKOFF, raise_host_delay, restore_host_delay
 
 URM = Request("https://www.urm.lt/en/news/928/story:1")
 EE = Request("https://ee.mfa.lt/en/news/story:2")
@@ -18,8 +21,14 @@ EE = Request("https://ee.mfa.lt/en/news/story:2")
 
 @pytest.fixture
 def crawler():
+    return _crawler()
+
+
+def _crawler():
     """A crawler whose engine is only its downloader, with a slot per host at delay 1 s."""
-    crawler = get_crawler(settings_dict={"DOWNLOAD_DELAY": 1})
+    # no download handlers: none is needed, and loading them outside a reactor logs errors
+    crawler = get_crawler(settings_dict={"DOWNLOAD_DELAY": 1,
+                                         "DOWNLOAD_HANDLERS": {"http": None, "https": None}})
     downloader = Downloader(crawler)
     for request in (URM, EE):
         downloader.slots[downloader.get_slot_key(request)] = Slot(1, 1.0, 0)
@@ -59,3 +68,26 @@ def test_a_host_without_a_slot_is_ignored(crawler):
     restore_host_delay(crawler, other)
     assert downloader.get_slot_key(other) not in downloader.slots
     assert (delay(crawler, URM), delay(crawler, EE)) == (1.0, 1.0)
+
+
+def test_each_back_off_is_counted_with_its_longest_wait(crawler):
+    raise_host_delay(crawler, URM, 30)
+    raise_host_delay(crawler, URM, 2)  # below the raised delay: still an answer that said wait
+    raise_host_delay(crawler, EE, 0)  # Retry-After: 0 is no back-off
+    access = access_counts(crawler.stats.get_stats())
+    assert set(access) == {"urm.lt"}
+    assert (access["urm.lt"]["backoffs"], access["urm.lt"]["longest_backoff_s"]) \
+        == (2, 30)
+
+
+def test_the_delays_to_restore_go_with_their_crawler():
+    """A crawl that ends while a host backs off leaves nothing behind in the process."""
+    gc.collect()  # the crawlers of earlier tests, in reference cycles
+    before = len(_DELAY_BEFORE_BACKOFF)
+    crawler = _crawler()  # not a fixture's: pytest would keep it until the test ends
+    raise_host_delay(crawler, URM, 30)
+    assert len(_DELAY_BEFORE_BACKOFF) == before + 1
+    gone = weakref.ref(crawler)
+    del crawler
+    gc.collect()
+    assert gone() is None and len(_DELAY_BEFORE_BACKOFF) == before
