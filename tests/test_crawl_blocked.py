@@ -69,7 +69,7 @@ def blocked(tmp_path_factory):
     """One crawl of every listing where urm answers 403 to everything, osce rate-limits
     every article (429, Retry-After: 1), by serves a challenge (503) for every article, and
     ee serves two articles as 200 challenge pages and one with a single 429 (recovered)."""
-    with running_replica(articles=ARTICLES) as replica:
+    with running_replica(articles=ARTICLES, address_per_site=True) as replica:
         urls, dataset = replica.urls, replica.dataset
         control(urls["urm"], "fault", path="/*", status=403)
         for article in dataset.site_articles("osce"):

@@ -79,9 +79,10 @@ def wait_for(condition, timeout: float, what: str):
 
 @pytest.fixture(scope="module")
 def small():
-    """A small replica (8 articles per listing) for this module; faults and logs are reset
-    before each test that uses it."""
-    with running_replica(articles=ARTICLES) as replica:
+    """A small replica (8 articles per listing) for this module, each site on its own
+    loopback address (its own host, so a retry's back-off slows only its site, as on the
+    real sites); faults and logs are reset before each test that uses it."""
+    with running_replica(articles=ARTICLES, address_per_site=True) as replica:
         yield replica
 
 
