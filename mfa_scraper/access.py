@@ -117,26 +117,34 @@ def access_counts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def access_line(site: str, entry: dict[str, Any]) -> str:
-    """``"urm.lt: 37 of 40 requests answered 403"`` (plus the blocked fetches, the host given
-    up on, and its back-offs); ``"urm.lt: 40 requests, none refused"`` when none was."""
+    """``"urm.lt: 37 of 40 requests answered 403"`` (plus the blocked fetches, and the host
+    given up on)."""
     answered = entry["answered"]
-    if answered or entry["blocked"]:
-        statuses = " or ".join(sorted(answered, key=lambda s: -answered[s])) or "normally"
-        line = (f"{site}: {sum(answered.values())} of {entry['requests']} requests "
-                f"answered {statuses}")
-    else:
-        line = f"{site}: {entry['requests']} requests, none refused"
+    statuses = " or ".join(sorted(answered, key=lambda s: -answered[s])) or "normally"
+    line = f"{site}: {sum(answered.values())} of {entry['requests']} requests answered {statuses}"
     if entry["blocked"]:
         kinds = sorted(entry["blocked"].items())
         line += " (" + ", ".join(f"{n} {kind}" for kind, n in kinds) + ")"
     if entry.get("gave_up_after"):
         line += (f"; gave up after {entry['gave_up_after']} refusals in a row, "
                  f"{entry.get('skipped', 0)} requests not sent")
-    if entry.get("backoffs"):
-        line += (f"; made to wait {entry['backoffs']} "
-                 f"time{'s' if entry['backoffs'] > 1 else ''}, longest "
-                 f"{entry['longest_backoff_s']:g} s")
     return line
+
+
+def slowed_line(site: str, entry: dict[str, Any]) -> str:
+    """``"urm.lt: made to wait 3 times, longest 120 s (40 requests)"``."""
+    times = entry["backoffs"]
+    return (f"{site}: made to wait {times} time{'s' if times > 1 else ''}, longest "
+            f"{entry['longest_backoff_s']:g} s ({entry['requests']} requests)")
+
+
+def access_lines(found: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """The run report's summary of ``access_counts``: ``blocked``, a line per site that
+    refused something; ``slowed``, a line per site the crawl was made to wait for."""
+    return {"blocked": [access_line(site, entry) for site, entry in found.items()
+                        if entry["answered"] or entry["blocked"]],
+            "slowed": [slowed_line(site, entry) for site, entry in found.items()
+                       if entry.get("backoffs")]}
 
 
 def blocked_reasons(report: dict[str, Any], stats: dict[str, Any]) -> list[str]:

@@ -134,10 +134,11 @@ def test_run_report_summarises_access_per_site(blocked):
     assert osce["answered"]["429"] == 4 * osce["blocked"][RATE_LIMITED]  # 3 retries each
     lines = crawl["blocked"]
     n = urm["requests"]
+    assert f"{hosts['urm']}: {n} of {n} requests answered 403 (3 forbidden)" in lines
     # each refusal made the host wait (the back-off, at most MFA_BACKOFF_MAX: 0.05 s)
     assert urm["backoffs"] == n and urm["longest_backoff_s"] == 0.05
-    assert f"{hosts['urm']}: {n} of {n} requests answered 403 (3 forbidden); made to wait " \
-        f"{n} times, longest 0.05 s" in lines
+    assert f"{hosts['urm']}: made to wait {n} times, longest 0.05 s ({n} requests)" \
+        in crawl["slowed"]
 
 
 def test_blocked_sites_make_the_run_unhealthy_with_advice(blocked):
@@ -152,7 +153,9 @@ def test_blocked_sites_make_the_run_unhealthy_with_advice(blocked):
     assert by_site["by"] and ADVICE[CHALLENGE] in by_site["by"][0]
     assert not by_site["ee"]  # 2 challenge pages of 16 fetches and a recovered 429: not blocked
     summary = result.stdout
-    for line in blocked["run"]["crawl"]["blocked"]:
+    crawl = blocked["run"]["crawl"]
+    assert crawl["blocked"] and crawl["slowed"]
+    for line in crawl["blocked"] + crawl["slowed"]:
         assert line in summary
     assert "UNHEALTHY" in summary and "browser" in summary and "DOWNLOAD_DELAY" in summary
     json.dumps(blocked["run"])  # the report stays plain JSON

@@ -105,8 +105,8 @@ def test_the_run_report_counts_the_back_offs(crawls):
     crawl = crawls["recovers"]
     access = crawl["run"]["crawl"]["access"][crawl["host"]]
     assert (access["backoffs"], access["longest_backoff_s"]) == (2, 2.0)  # 1 s, then 2 s
-    assert any(line.endswith("; made to wait 2 times, longest 2 s")
-               for line in crawl["run"]["crawl"]["blocked"])
+    assert f"{crawl['host']}: made to wait 2 times, longest 2 s ({access['requests']} " \
+        "requests)" in crawl["run"]["crawl"]["slowed"]
 
 
 def test_retry_after_of_a_403_sets_the_delay(crawls):
@@ -199,6 +199,7 @@ def test_the_run_report_says_which_host_was_made_to_wait(two_hosts):
     assert (by["backoffs"], by["longest_backoff_s"], by["answered"]) == (1, 2.0, {})
     ee = access[hosts["ee"]]  # 1 s, 2 s, then 4 s after the third 403, when it was given up
     assert (ee["backoffs"], ee["longest_backoff_s"]) == (3, 4.0)
-    lines = two_hosts["run"]["crawl"]["blocked"]
-    assert f"{hosts['by']}: {by['requests']} requests, none refused; made to wait 1 time, " \
-        "longest 2 s" in lines
+    crawl = two_hosts["run"]["crawl"]
+    assert f"{hosts['by']}: made to wait 1 time, longest 2 s ({by['requests']} requests)" \
+        in crawl["slowed"]
+    assert not any(line.startswith(hosts["by"]) for line in crawl["blocked"])  # none refused
