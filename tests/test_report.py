@@ -5,6 +5,7 @@ Chromium (no console errors, the chart SVGs present, a screenshot kept under the
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import struct
@@ -133,6 +134,29 @@ def test_empty_archive_gives_a_report_with_empty_charts(tmp_path):
     assert all(f'id="{chart}"' in html for chart in CHARTS)
     assert html.count("No data yet") == 3
     assert "No run has been recorded." in html
+
+
+def test_runs_table_and_stats_show_who_refused_and_who_made_the_crawl_wait(tmp_path):
+    """An older report without ``crawl.slowed`` (nor ``crawl``) still reads."""
+    runs = tmp_path / "archive" / "runs"
+    runs.mkdir(parents=True)
+    blocked = "by.mfa.lt: 5 of 9 requests answered 403 (5 forbidden)"
+    slowed = ["by.mfa.lt: made to wait 5 times, longest 16 s (9 requests)",
+              "urm.lt: made to wait 1 time, longest 120 s (40 requests)"]
+    reports = {"20261201T000000Z-aaaaaa": {"status": "finished"},
+               "20261202T000000Z-bbbbbb": {"status": "finished", "crawl": {
+                   "blocked": [blocked], "slowed": slowed}}}
+    for day, (run_id, report) in enumerate(reports.items(), 1):
+        (runs / f"{run_id}.json").write_text(json.dumps(
+            {"run_id": run_id, "started_at": f"2026-12-0{day}T00:00:00+00:00", **report}))
+    html = build_report(tmp_path / "archive", tmp_path / "out").read_text(encoding="utf-8")
+    table = re.search(r'<table class="data" id="runs-table">.*?</table>', html, re.S).group(0)
+    assert "<th>access</th>" in table
+    assert f"<td>{blocked}; {'; '.join(slowed)}</td></tr>" in table
+    result = invoke("stats", "--format", "json", "--archive", str(tmp_path / "archive"))
+    assert result.exit_code == 0, result.output
+    sections = json.loads(result.stdout)
+    assert [run["access"] for run in sections["runs"]] == [[], [blocked, *slowed]]
 
 
 # -- pieces ------------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ def _distribution(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def run_row(run: dict[str, Any]) -> dict[str, Any]:
-    """A run report's summary: id, times, status, health verdict and the main counts."""
+    """A run report's summary: id, times, status, health verdict, the main counts, and its
+    access lines (hosts that refused something, hosts the crawl was made to wait for)."""
     totals = run.get("totals") or {}
     fetches = totals.get("fetches") or {}
     health = run.get("health") or {}
@@ -65,7 +66,14 @@ def run_row(run: dict[str, Any]) -> dict[str, Any]:
         "gone": fetches.get("gone", 0),
         "failed": sum(fetches.get(o, 0) for o in FAILURE_OUTCOMES),
         "listing_pages": totals.get("listing_pages", 0),
+        "access": access_lines(run),
     }
+
+
+def access_lines(run: dict[str, Any]) -> list[str]:
+    """A run report's ``crawl.blocked`` and ``crawl.slowed`` lines (none in older reports)."""
+    crawl = run.get("crawl") or {}
+    return [*(crawl.get("blocked") or []), *(crawl.get("slowed") or [])]
 
 
 def archive_stats(archive, last_runs: int = LAST_RUNS) -> ArchiveStats:

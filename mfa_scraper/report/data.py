@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from mfa_scraper.archive import GONE, HASHED_FIELDS, OUTCOMES, Archive
 from mfa_scraper.archive.history import edit_flag
 from mfa_scraper.archive.rows import content_changes
+from mfa_scraper.archive.stats import access_lines
 
 Month = tuple[int, int]  # (year, month)
 # Fields compared between consecutive versions: the hashed ones, as the archive defines them.
@@ -69,6 +70,7 @@ class RunRow:
     status: str
     verdict: str
     reasons: tuple[str, ...]
+    access: tuple[str, ...]  # hosts that refused something, hosts it was made to wait for
     fetches: dict[str, int]
     listing_pages: int
     listing_errors: int
@@ -203,6 +205,7 @@ def run_rows(reports: list[dict[str, Any]]) -> list[RunRow]:
             status=str(report.get("status") or "unknown"),
             verdict=str(health.get("verdict") or "unknown"),
             reasons=tuple(str(reason) for reason in health.get("reasons") or ()),
+            access=tuple(str(line) for line in access_lines(report)),
             fetches=fetches,
             listing_pages=int(totals.get("listing_pages", 0)),
             listing_errors=int(totals.get("listing_errors", 0)),

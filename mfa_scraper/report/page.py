@@ -170,12 +170,13 @@ def _runs_table(data: ReportData) -> str:
             f'<td class="verdict-{escape(run.verdict)}">{escape(run.verdict)}</td>'
             f'<td>{escape(fetches)}</td><td class="num">{listing}</td>'
             f'<td class="num">{run.versions_written}</td>'
-            f'<td>{escape("; ".join(run.reasons))}</td></tr>')
+            f'<td>{escape("; ".join(run.reasons))}</td>'
+            f'<td>{escape("; ".join(run.access))}</td></tr>')
     note = (f'<p class="note">The newest {MAX_RUN_ROWS} of {len(data.runs)} runs.</p>'
             if len(data.runs) > MAX_RUN_ROWS else "")
     return ('<table class="data" id="runs-table"><tr><th>run</th><th>started</th>'
             "<th>took</th><th>status</th><th>verdict</th><th>article fetches</th>"
-            "<th>listing pages</th><th>versions written</th><th>reasons</th></tr>"
+            "<th>listing pages</th><th>versions written</th><th>reasons</th><th>access</th></tr>"
             f'{"".join(rows)}</table>{note}')
 
 
