@@ -138,7 +138,7 @@ def slowed_line(site: str, entry: dict[str, Any]) -> str:
             f"{entry['longest_backoff_s']:g} s ({entry['requests']} requests)")
 
 
-def access_lines(found: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+def access_summary(found: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     """The run report's summary of ``access_counts``: ``blocked``, a line per site that
     refused something; ``slowed``, a line per site the crawl was made to wait for."""
     return {"blocked": [access_line(site, entry) for site, entry in found.items()

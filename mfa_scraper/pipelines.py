@@ -9,7 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from mfa_scraper import monitor
-from mfa_scraper.access import access_counts, access_lines
+from mfa_scraper.access import access_counts, access_summary
 from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
 from mfa_scraper.captures import WARC_DIR, CaptureWriter, capture_reasons
 from mfa_scraper.health import LISTING_ITEMS_KEY, verdict
@@ -32,7 +32,7 @@ def crawl_counters(stats: dict) -> dict:
             sites.setdefault(site, {}).setdefault("parsers", {})[cms] = value
     found = access_counts(stats)
     return {"sites": sites, "out_of_range": stats.get("mfa/out_of_range", 0),
-            "access": found, **access_lines(found)}
+            "access": found, **access_summary(found)}
 
 
 def use_arrow_pool(name: str) -> None:
