@@ -62,8 +62,7 @@ def _summary(result) -> list[str]:
         lines.append(f"{site}: listing pages {counts['listing_pages']} "
                      f"(failed {counts['listing_errors']}); articles: {fetched}; "
                      f"versions written {counts['versions_written']}")
-    crawl = result.report.get("crawl") or {}
-    lines += (crawl.get("blocked") or []) + (crawl.get("slowed") or [])
+    lines += library.access_lines(result.report)
     lines += monitor.summary_lines(result.report)
     if result.report:
         lines.append(f"run {result.report['run_id']}: {result.report.get('status')}")

@@ -58,7 +58,7 @@ from .schema import (
     FETCHES_FILE_SCHEMA,
     FETCHES_SCHEMA,
 )
-from .stats import ArchiveStats, archive_stats
+from .stats import ArchiveStats, access_lines, archive_stats
 from .verify import PROBLEM_COLUMNS, Problem, VerifyReport, verify_archive
 from .writer import ArchiveWriter
 
@@ -109,6 +109,7 @@ __all__ = [
     "VerifyReport",
     "VersionDiff",
     "VersionInfo",
+    "access_lines",
     "archive_stats",
     "article_from_row",
     "article_history",
