@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from w3lib.encoding import html_to_unicode, resolve_encoding
+from w3lib.encoding import resolve_encoding
 
 from mfa_scraper import pages
 from mfa_scraper.archive import (
@@ -34,6 +34,7 @@ from mfa_scraper.captures import (
 from mfa_scraper.items import Article, Capture
 from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
+from mfa_scraper.pages.decode import first_decoding, sniff
 from mfa_scraper.pages.version import PARSER_VERSION
 from mfa_scraper.urls import article_id
 from mfa_scraper.validation import problems
@@ -65,19 +66,14 @@ class ReparseResult:
         return found
 
 
+def _scrapy_guess(body: bytes) -> str | None:
+    name = first_decoding(body, ("utf-8", "cp1252"))
+    return resolve_encoding(name) if name else None
+
+
 def _scrapy_encoding(content_type: str | None, body: bytes) -> str:
     """The encoding Scrapy gives a response: BOM, header, meta, then utf-8 / cp1252."""
-    def detect(data: bytes) -> str | None:
-        for name in ("utf-8", "cp1252"):
-            try:
-                data.decode(name)
-            except UnicodeError:
-                continue
-            return resolve_encoding(name)
-        return None
-
-    return html_to_unicode(content_type, body, default_encoding="ascii",
-                           auto_detect_fun=detect)[0]
+    return sniff(content_type, body, _scrapy_guess, default="ascii")[0]
 
 
 class _Reparser:

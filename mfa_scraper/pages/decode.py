@@ -1,22 +1,47 @@
-"""Bytes to text: HTTP-declared encoding, then BOM, then <meta> charset, then a safe guess."""
+"""Bytes to text: BOM, then the HTTP-declared encoding, then <meta> charset, then a safe guess."""
 
 from __future__ import annotations
 
-from w3lib.encoding import html_to_unicode
+from collections.abc import Callable
+
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    to_unicode,
+)
 
 # Old Lithuanian pages that declare nothing are most likely windows-1257; UTF-8 is
 # tried strictly first because it almost never decodes non-UTF-8 text by accident.
 _GUESSES = ("utf-8", "windows-1257")
 
 
-def _guess(body: bytes) -> str | None:
-    for encoding in _GUESSES:
+def first_decoding(body: bytes, names: tuple[str, ...] = _GUESSES) -> str | None:
+    """The first of ``names`` that decodes ``body`` without an error, or None."""
+    for name in names:
         try:
-            body.decode(encoding)
-        except UnicodeDecodeError:
+            body.decode(name)
+        except UnicodeError:
             continue
-        return encoding
+        return name
     return None
+
+
+def sniff(content_type: str | None, body: bytes,
+          guess: Callable[[bytes], str | None] = first_decoding,
+          default: str = "utf-8") -> tuple[str, str]:
+    """``(encoding, text)`` of an HTML body, in the order browsers and Scrapy use: a BOM (then
+    stripped), the ``Content-Type`` header's charset, a ``<meta>`` charset, ``guess(body)``,
+    ``default``. Undecodable bytes become U+FFFD.
+
+    Built on w3lib's stable helpers rather than ``html_to_unicode``, whose guessing parameters
+    are deprecated (w3lib 2.6) and whose own guess differs between releases."""
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding is not None and bom is not None:
+        return bom_encoding, to_unicode(body[len(bom):], bom_encoding)
+    encoding = (http_content_type_encoding(content_type) or html_body_declared_encoding(body)
+                or guess(body) or default)
+    return encoding, to_unicode(body, encoding)
 
 
 def utf8_text(body: bytes, encoding: str | None = None) -> str | None:
@@ -40,5 +65,4 @@ def decode_body(body: bytes | str, encoding: str | None = None) -> str:
         # odds of windows-1257 text forming valid multi-byte sequences are negligible.
         return text.removeprefix("\ufeff")
     content_type = f"text/html; charset={encoding}" if encoding else None
-    _, text = html_to_unicode(content_type, body, auto_detect_fun=_guess)
-    return text
+    return sniff(content_type, body)[1]
