@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlencode, urlsplit
+from urllib.request import urlopen
 
 import pyarrow.parquet as pq
 import pytest
@@ -114,6 +116,20 @@ def test_faults_apply_times_then_the_page_recovers():
     assert len(json.loads(replica.handle("urm", "GET", "/__replica__/faults", HOST).body)) == 1
     replica.handle("urm", "GET", "/__replica__/faults/clear", HOST)
     assert replica.handle("urm", "GET", article.path, HOST).delay == 0
+
+
+def test_clearing_the_faults_ends_a_delay_under_way(small):
+    """A request held by a long delay is answered as soon as the test clears the faults."""
+    base = small.urls["urm"]
+    control(base, "fault", path="/robots.txt", delay=60)
+    started = time.monotonic()
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(lambda: urlopen(base + "/robots.txt", timeout=90).status)
+        time.sleep(0.5)
+        assert not answer.done()  # held...
+        control(base, "faults/clear")
+        assert answer.result(timeout=30) == 200  # ... and let go
+    assert time.monotonic() - started < 30
 
 
 def test_bad_fault_requests_are_refused():
@@ -236,7 +252,7 @@ def test_503_with_retry_after_is_retried_after_that_long(fresh, tmp_path):
     tries = hits(log_of(base), article.path)
     assert [e["status"] for e in tries] == [503, 200]
     gap = tries[1]["time"] - tries[0]["time"]
-    assert 0.95 <= gap < 3.0, f"retried {gap:.2f} s after a 503 with Retry-After: 1"
+    assert 0.95 <= gap < 6.0, f"retried {gap:.2f} s after a 503 with Retry-After: 1"
     fetches = Archive(tmp_path / "archive").fetches().to_pylist()
     assert [(f["article_id"], f["outcome"]) for f in fetches] == [
         (article_id(base + article.path), "new")]
@@ -248,7 +264,7 @@ def test_retry_after_slows_the_whole_host_at_once(fresh, tmp_path):
     dataset, base = fresh.dataset, fresh.urls["urm"]
     view = next(v for v in dataset.views("urm") if v.theme is None)
     articles = dataset.view_items(view)
-    control(base, "fault", path=view.path + "/*", status=503, retry_after=1, times=1)
+    control(base, "fault", path=view.path + "/*", status=503, retry_after=2, times=1)
     # A small delay, so that one request per host is in flight (see stack-notes.md).
     result = scrapy_crawl(tmp_path / "archive", [base + view.path], max_pages="1",
                           settings={"MFA_BACKOFF_MAX": "10", "DOWNLOAD_DELAY": "0.05",
@@ -258,10 +274,11 @@ def test_retry_after_slows_the_whole_host_at_once(fresh, tmp_path):
     refused = next(i for i, e in enumerate(log) if e["status"] == 503)
     assert len(log) > refused + 2, "nothing was requested after the 503"
     gaps = [b["time"] - a["time"] for a, b in zip(log[refused:], log[refused + 1:], strict=False)]
-    assert gaps[0] >= 0.95, f"next request {gaps[0]:.2f} s after a 503 with Retry-After: 1"
+    assert gaps[0] >= 1.9, f"next request {gaps[0]:.2f} s after a 503 with Retry-After: 2"
     # Once the host answers normally its delay is what it was (the request sent as that answer
     # came in may still wait the long delay): Retry-After is about the next request, not the run.
-    assert len(gaps) >= 5 and max(gaps[2:]) < 0.5, [round(gap, 2) for gap in gaps]
+    # (The pace is 0.05 s; the bound leaves room for a loaded machine, half the 2 s wait.)
+    assert len(gaps) >= 5 and max(gaps[2:]) < 1.0, [round(gap, 2) for gap in gaps]
     assert len(Archive(tmp_path / "archive").fetches()) == len(articles)
 
 
@@ -335,7 +352,8 @@ def _snapshot(archive: Path, holder_run: str) -> dict[str, tuple[int, int]]:
 def test_second_writer_fails_at_once_and_changes_nothing(fresh, tmp_path):
     base, dataset = fresh.urls["urm"], fresh.dataset
     listing = next(v for v in dataset.views("urm") if v.theme is None).path
-    control(base, "fault", path=listing, delay=4)  # the holder stays open at least 4 s
+    # The holder waits for its listing until the test clears the fault (60 s at most).
+    control(base, "fault", path=listing, delay=60)
     archive = tmp_path / "archive"
     with open(tmp_path / "holder.log", "w") as output:
         holder = subprocess.Popen(crawl_command(archive, [base + listing]), cwd=PROJECT,
@@ -351,6 +369,7 @@ def test_second_writer_fails_at_once_and_changes_nothing(fresh, tmp_path):
             took = time.monotonic() - started
             assert holder.poll() is None, "the first crawl was no longer holding the archive"
             after = _snapshot(archive, run_id)
+            control(base, "faults/clear")
             holder.wait(60)
         finally:
             if holder.poll() is None:
@@ -360,7 +379,7 @@ def test_second_writer_fails_at_once_and_changes_nothing(fresh, tmp_path):
     assert second.returncode != 0
     assert "locked by another writer" in output
     assert f"run {run_id}" in output and f"pid {holder.pid}" in output
-    assert took < 15
+    assert took < 45  # refused while the holder still held it, not after waiting for it
     assert after == before
     assert holder.returncode == 0
     runs = Archive(archive).runs()

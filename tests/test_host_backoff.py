@@ -95,8 +95,9 @@ def test_the_host_is_back_to_its_pace_once_it_answers_normally(crawls):
     assert log[served]["status"] == 200
     gaps = [b["time"] - a["time"] for a, b in pairwise(log[served:])]
     # The request already on its way when that answer came waits the back-off (2 s); the
-    # ones after it are back at the download delay (0.05 s), not at the back-off.
-    assert len(gaps) >= 3 and max(gaps[1:]) < 0.5, [round(gap, 2) for gap in gaps]
+    # ones after it are back at the download delay (0.05 s), not at the back-off (the bound
+    # leaves room for a loaded machine: half the back-off).
+    assert len(gaps) >= 3 and max(gaps[1:]) < 1.0, [round(gap, 2) for gap in gaps]
     outcomes = crawl["archive"].fetches(columns=["outcome"])["outcome"].to_pylist()
     assert sorted(outcomes) == [FORBIDDEN] * 2 + ["new"] * (crawl["articles"] - 2)
 
@@ -136,8 +137,8 @@ def test_the_host_is_given_up_and_the_rest_logged_as_blocked(crawls, name, limit
 
 @pytest.fixture(scope="module")
 def two_hosts(tmp_path_factory):
-    """ee (en) answers 403 to every article (back-off 1 s, then 2 s; given up after 3), and
-    by (ru) 503 with Retry-After: 2 to its first article, once, while urm is crawled
+    """ee (en) answers 403 to every article (back-off 2 s, then 4 s; given up after 3), and
+    by (ru) 503 with Retry-After: 3 to its first article, once, while urm is crawled
     normally, each site on its own loopback address: its own host, as the real sites are (on
     one address they would share Scrapy's slot, and so its delay)."""
     with running_replica(articles=ARTICLES, address_per_site=True) as replica:
@@ -146,9 +147,9 @@ def two_hosts(tmp_path_factory):
             if article.language == "en":
                 control(urls["ee"], "fault", path=article.path, status=403)
         unavailable = dataset.view_items(_main_view(dataset, "by", "ru"))[0]
-        control(urls["by"], "fault", path=unavailable.path, status=503, retry_after=2, times=1)
+        control(urls["by"], "fault", path=unavailable.path, status=503, retry_after=3, times=1)
         healthy = [urls["urm"] + v.path for v in dataset.views("urm") if v.theme is None]
-        settings = {**STEADY, "MFA_BACKOFF_BASE": "1", "MFA_BLOCKED_HOST_LIMIT": "3",
+        settings = {**STEADY, "MFA_BACKOFF_BASE": "2", "MFA_BLOCKED_HOST_LIMIT": "3",
                     "RETRY_TIMES": "1"}
         archive = tmp_path_factory.mktemp("two")
         result = scrapy_crawl(archive, [urls["ee"] + _main_view(dataset, "ee", "en").path,
@@ -165,27 +166,28 @@ def two_hosts(tmp_path_factory):
 def test_one_host_backing_off_does_not_slow_another(two_hosts):
     refused = _refusals(two_hosts["ee"])
     assert len(refused) == 3, two_hosts["result"].stderr[-3000:]
-    backing_off = (refused[0]["time"], refused[-1]["time"])  # 3 s of ee's back-off
-    assert backing_off[1] - backing_off[0] >= 2.85
+    backing_off = (refused[0]["time"], refused[-1]["time"])  # 6 s of ee's back-off
+    assert backing_off[1] - backing_off[0] >= 5.7
     urm = [e for e in two_hosts["urm"] if e["path"] != "/robots.txt"]
     fetched = {unquote(e["path"]) for e in urm if e["status"] == 200}
     assert fetched >= {unquote(path) for path in two_hosts["urm_articles"]}  # all of urm
     during = [e["time"] for e in urm if backing_off[0] <= e["time"] <= backing_off[1]]
     assert during  # urm was crawled while ee was held back...
     gaps = [b - a for a, b in pairwise([backing_off[0], *during])]
-    assert max(gaps) < 0.8, gaps  # ... at its own pace, not ee's 1-2 s
+    # ... at its own pace (0.05 s), not ee's 2-4 s: the bound leaves room for a loaded machine.
+    assert max(gaps) < 1.5, gaps
 
 
 def test_retry_after_on_one_host_does_not_slow_another(two_hosts):
     tries = [e for e in two_hosts["by"] if unquote(e["path"]) == two_hosts["unavailable"]]
     assert [e["status"] for e in tries] == [503, 200], two_hosts["result"].stderr[-3000:]
     waiting = (tries[0]["time"], tries[1]["time"])
-    assert waiting[1] - waiting[0] >= 1.9  # by's Retry-After: 2 was honoured...
+    assert waiting[1] - waiting[0] >= 2.85  # by's Retry-After: 3 was honoured...
     urm = [e["time"] for e in two_hosts["urm"] if e["path"] != "/robots.txt"]
     during = [t for t in urm if waiting[0] <= t <= waiting[1]]
     assert during  # ... while urm was crawled...
     gaps = [b - a for a, b in pairwise([waiting[0], *during])]
-    assert max(gaps) < 0.8, gaps  # ... at its own pace
+    assert max(gaps) < 1.5, gaps  # ... at its own pace (0.05 s), not by's 3 s
     fetches = two_hosts["archive"].fetches(two_hosts["by_url"] + two_hosts["unavailable"])
     assert fetches["outcome"].to_pylist() == ["new"]  # archived once, from the retry
 
@@ -196,10 +198,10 @@ def test_the_run_report_says_which_host_was_made_to_wait(two_hosts):
     access, hosts = two_hosts["run"]["crawl"]["access"], two_hosts["hosts"]
     assert set(access) == {hosts["ee"], hosts["by"]}
     by = access[hosts["by"]]
-    assert (by["backoffs"], by["longest_backoff_s"], by["answered"]) == (1, 2.0, {})
-    ee = access[hosts["ee"]]  # 1 s, 2 s, then 4 s after the third 403, when it was given up
-    assert (ee["backoffs"], ee["longest_backoff_s"]) == (3, 4.0)
+    assert (by["backoffs"], by["longest_backoff_s"], by["answered"]) == (1, 3.0, {})
+    ee = access[hosts["ee"]]  # 2 s, 4 s, then 5 s (the cap) after the third 403, given up
+    assert (ee["backoffs"], ee["longest_backoff_s"]) == (3, 5.0)
     crawl = two_hosts["run"]["crawl"]
-    assert f"{hosts['by']}: made to wait 1 time, longest 2 s ({by['requests']} requests)" \
+    assert f"{hosts['by']}: made to wait 1 time, longest 3 s ({by['requests']} requests)" \
         in crawl["slowed"]
     assert not any(line.startswith(hosts["by"]) for line in crawl["blocked"])  # none refused

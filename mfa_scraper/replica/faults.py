@@ -11,7 +11,7 @@ Tests register faults over HTTP on a site's control prefix, for example::
     /__replica__/fault?path=/*&mode=challenge              (a JavaScript challenge, 503)
     /__replica__/fault?path=/*&mode=date_label             (a template break: see breaks.py)
     /__replica__/fault?path=/*&mode=javascript             (pages shown only by JavaScript)
-    /__replica__/faults/clear
+    /__replica__/faults/clear                              (also ends the delays under way)
 
 ``path`` is matched against the request target, both percent-decoded (so ``%3A`` and ``:``
 are the same), and must equal it, query included; a ``*`` in it matches any characters.
@@ -126,6 +126,7 @@ class FaultTable:
 
     def __init__(self) -> None:
         self._faults: dict[str, list[Fault]] = {}
+        self._cleared: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
     def add(self, site: str, fault: Fault) -> None:
@@ -157,9 +158,20 @@ class FaultTable:
             return [f.as_dict() for f in self._faults.get(site, [])]
 
     def clear(self, site: str) -> int:
-        """Remove every fault of ``site``; return how many there were."""
+        """Remove every fault of ``site`` and end its delays under way; return how many
+        faults there were."""
         with self._lock:
+            cleared = self._cleared.pop(site, None)
+            if cleared is not None:
+                cleared.set()
             return len(self._faults.pop(site, []))
+
+    def delay(self, site: str, seconds: float) -> None:
+        """Sleep ``seconds`` (a ``delay`` fault), or until the faults of ``site`` are cleared:
+        a test holds a request open for as long as it needs, then lets it go."""
+        with self._lock:
+            cleared = self._cleared.setdefault(site, threading.Event())
+        cleared.wait(seconds)
 
 
 def control(base_url: str, endpoint: str, timeout: float = 10.0, **params: object) -> object:

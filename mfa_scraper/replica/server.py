@@ -403,7 +403,8 @@ class ReplicaRequestHandler(BaseHTTPRequestHandler):
             response = replica.handle(site, method, self.path, dict(self.headers.items()),
                                       now=time.time())
             if response.delay:
-                time.sleep(response.delay)  # a slow server: only here, never in handle()
+                # A slow server: only here, never in handle().
+                replica.faults.delay(site, response.delay)
             response = _compressed(response, self.headers.get("Accept-Encoding") or "")
             self.send_response(response.status)
             for name, value in response.headers.items():
