@@ -12,7 +12,8 @@ import click
 from mfa_scraper import archive as library
 from mfa_scraper import monitor, output
 from mfa_scraper.items import to_jsonable
-from mfa_scraper.pages import ParseError, parse_article, parse_listing
+from mfa_scraper.pages import ParseError
+from mfa_scraper.pages.kind import parse_as_article, parse_as_listing
 from mfa_scraper.spiders.params import ArgumentError
 
 ARCHIVE_OPTION = click.option(
@@ -37,9 +38,12 @@ def main() -> None:
 def parse(file: Path, url: str, listing: bool, encoding: str | None) -> None:
     """Parse a saved page and print the result as JSON.
 
+    A page that is not of the kind asked for (a listing or home page without --listing, an
+    article with it) is a one-line error and exit status 2.
+
     Example: mfa-archive parse page.html --url https://www.urm.lt/en/news/928/x:1
     """
-    parser = parse_listing if listing else parse_article
+    parser = parse_as_listing if listing else parse_as_article
     try:
         result = parser(url, file.read_bytes(), encoding=encoding)
     except ParseError as error:
@@ -63,9 +67,16 @@ def _summary(result) -> list[str]:
                      f"(failed {counts['listing_errors']}); articles: {fetched}; "
                      f"versions written {counts['versions_written']}")
     lines += library.access_lines(result.report)
+    crawl = result.report.get("crawl") or {}
+    if crawl.get("network") and not result.stats.get("response_received_count"):
+        lines.append("no site answered at all: is this machine offline? `mfa-archive demo` "
+                     "crawls a local replica of the sites, with no network")
     lines += monitor.summary_lines(result.report)
     if result.report:
-        lines.append(f"run {result.report['run_id']}: {result.report.get('status')}")
+        status = result.report.get("status")
+        if status == "stopped":
+            status += f" ({crawl.get('finish_reason')})"
+        lines.append(f"run {result.report['run_id']}: {status}")
     lines.append("healthy" if result.healthy else "UNHEALTHY: " + "; ".join(result.reasons))
     return lines
 
@@ -105,6 +116,9 @@ def health_options(command):
               help="A Scrapy setting (repeatable), e.g. --set DOWNLOAD_DELAY=2.")
 @click.option("--progress", default=10.0, show_default=True,
               help="Seconds between progress lines (0: none).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and errors.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also show Scrapy's log on stderr (always in ARCHIVE/logs/RUN_ID.log).")
 @click.option("--jobdir", type=click.Path(file_okay=False), default=None,
               help="Scrapy JOBDIR: a crawl stopped or killed resumes when restarted with it.")
 @click.option("--browser", "browser_sites", multiple=True, metavar="SITE|HOST|all",
@@ -112,11 +126,13 @@ def health_options(command):
 @health_options
 @ARCHIVE_OPTION
 def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, revisit,
-          overrides, progress, jobdir, browser_sites, archive, **health):
+          overrides, progress, quiet, verbose, jobdir, browser_sites, archive, **health):
     """Crawl the MFA sites into the archive and print the run summary.
 
-    Exit status 0 when the run is healthy, 1 when it is not (reasons printed), 2 for bad
-    arguments, 3 when the crawl could not start (e.g. the archive is locked).
+    Progress lines go to stderr, the summary to stdout, Scrapy's log to
+    ARCHIVE/logs/RUN_ID.log. Exit status 0 when the run is healthy, 1 when it is not
+    (reasons printed), 2 for bad arguments, 3 when the crawl could not start (e.g. the
+    archive is locked).
 
     Example: mfa-archive crawl --site urm --since 2025-01-01 --archive output
     """
@@ -129,17 +145,21 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
                  "browser": ",".join(browser_sites)}
     arguments = {k: v for k, v in arguments.items() if v}
     settings = dict(_setting(item) for item in overrides)
-    settings.setdefault("MFA_PROGRESS_INTERVAL", progress)
+    settings.setdefault("MFA_PROGRESS_INTERVAL", 0 if quiet else progress)
+    run_id = settings.setdefault("MFA_RUN_ID", library.new_run_id())
+    log_file = settings.setdefault("LOG_FILE", str(archive / "logs" / f"{run_id}.log"))
     if jobdir:
         settings["JOBDIR"] = jobdir
     settings.update({name: value for name, value in health.items() if value is not None})
     try:
-        result = run_crawl(archive, settings=settings, **arguments)
+        result = run_crawl(archive, settings=settings, echo_log=verbose, **arguments)
     except ArgumentError as error:
         raise click.UsageError(str(error)) from None
-    except BrowserUnavailable as error:
+    except (BrowserUnavailable, library.ArchiveLocked) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_NOT_STARTED)
+    if not quiet:
+        click.echo(f"log: {log_file}")
     for line in _summary(result):
         click.echo(line)
     if result.error is not None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mfa_scraper.archive import Archive, ArchiveError
+from mfa_scraper.archive.lock import check_free
 from mfa_scraper.monitor import Thresholds
 from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
 
@@ -50,14 +52,17 @@ def project_settings(archive_dir: str | os.PathLike[str], overrides: dict[str, A
 
 
 def crawl(archive_dir: str | os.PathLike[str] = "output", *,
-          settings: dict[str, Any] | None = None, **arguments: Any) -> CrawlResult:
+          settings: dict[str, Any] | None = None, echo_log: bool = False,
+          **arguments: Any) -> CrawlResult:
     """Crawl into ``archive_dir`` with the spider ``arguments`` (see ``CrawlArgs``).
 
     Bad arguments (and bad ``MFA_HEALTH_*`` or ``ARROW_MEMORY_POOL`` settings) raise
     ``ArgumentError`` before anything starts, a browser path that cannot run here (see
-    ``mfa_scraper.browser``) ``BrowserUnavailable``. Runs a Twisted reactor, so call it once
-    per process. A crawl that could not start (the archive is locked by another writer,
-    say) comes back with ``error`` set and no report.
+    ``mfa_scraper.browser``) ``BrowserUnavailable``, an archive locked by another writer
+    ``ArchiveLocked``. Runs a Twisted reactor, so call it once per process. A crawl that
+    could not start all the same (the lock taken in between, say) comes back with ``error``
+    set and no report. With a ``LOG_FILE`` setting, Scrapy's log goes there (its folder is
+    made), and also to stderr with ``echo_log``.
     """
     from scrapy.crawler import CrawlerProcess
 
@@ -73,7 +78,12 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
         raise ArgumentError("--set", str(error)) from None
     if CrawlArgs.parse(**arguments).browser_hosts():
         browser.check(project)  # BrowserUnavailable before anything starts
+    check_free(Path(archive_dir))
+    if project.get("LOG_FILE"):
+        Path(project["LOG_FILE"]).parent.mkdir(parents=True, exist_ok=True)
     process = CrawlerProcess(project)
+    if echo_log and project.get("LOG_FILE"):
+        _echo_log(project)
     crawler = process.create_crawler(MfaNewsSpider)
     failures: list[BaseException] = []
     process.crawl(crawler, **arguments).addErrback(lambda failure: failures.append(failure.value))
@@ -81,6 +91,15 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return CrawlResult(_report(Path(archive_dir), stats.get("mfa/run_id")), stats,
                        failures[0] if failures else None)
+
+
+def _echo_log(settings) -> None:
+    """Show the log on stderr too, formatted as Scrapy formats its log file."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(settings.get("LOG_FORMAT"),
+                                           settings.get("LOG_DATEFORMAT")))
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    logging.root.addHandler(handler)
 
 
 def _report(archive_dir: Path, run_id: str | None) -> dict[str, Any]:

@@ -1,33 +1,52 @@
-"""ProgressLine: one progress line at an interval (listing pages, articles, outcomes, errors)."""
+"""ProgressLine: one progress line at an interval (time, listing pages, articles and their
+outcomes, pages a second, queue, articles per site)."""
 
 from __future__ import annotations
 
 import sys
+import time
+from datetime import datetime
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 OUTCOME_PREFIX = "mfa/outcome/"
+SITE_PREFIX = "mfa/site_articles/"  # + site: article fetches logged, whatever their outcome
+PER_SITE_SHOWN = 6  # the busiest sites; the rest are summed
 
 
-def progress_line(stats: dict) -> str:
+def progress_line(stats: dict, pages_per_second: float | None = None) -> str:
     """A one-line summary of a crawl's counters so far."""
     outcomes = {k.removeprefix(OUTCOME_PREFIX): v for k, v in stats.items()
                 if k.startswith(OUTCOME_PREFIX)}
     shown = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
-    return (f"listing pages {stats.get('mfa/listing_pages', 0)} "
+    line = (f"listing pages {stats.get('mfa/listing_pages', 0)} "
             f"(failed {stats.get('mfa/listing_errors', 0)}), "
             f"articles {sum(outcomes.values())}" + (f" ({shown})" if shown else ""))
+    if pages_per_second is not None:
+        line += f"; {pages_per_second:.1f} pages/s"
+    queued = stats.get("scheduler/enqueued", 0) - stats.get("scheduler/dequeued", 0)
+    line += f", queue {max(queued, 0)}"
+    sites = sorted(((v, k.removeprefix(SITE_PREFIX)) for k, v in stats.items()
+                    if k.startswith(SITE_PREFIX)), reverse=True)
+    if sites:
+        parts = [f"{site} {count}" for count, site in sites[:PER_SITE_SHOWN]]
+        rest = sum(count for count, _ in sites[PER_SITE_SHOWN:])
+        line += "; " + ", ".join(parts) + (f", {len(sites) - PER_SITE_SHOWN} more {rest}"
+                                           if rest else "")
+    return line
 
 
 class ProgressLine:
-    """Writes :func:`progress_line` to stderr every ``MFA_PROGRESS_INTERVAL`` seconds."""
+    """Writes a timestamped :func:`progress_line` to stderr every ``MFA_PROGRESS_INTERVAL``
+    seconds; pages a second are the responses received since the previous line."""
 
     def __init__(self, crawler, interval: float):
         self.crawler = crawler
         self.interval = interval
         self.loop = None
+        self.last = (time.monotonic(), 0)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -40,11 +59,18 @@ class ProgressLine:
         return extension
 
     def spider_opened(self):
+        self.last = (time.monotonic(), 0)
         self.loop = task.LoopingCall(self.show)
         self.loop.start(self.interval, now=False)
 
     def show(self):
-        print("progress: " + progress_line(self.crawler.stats.get_stats()), file=sys.stderr)
+        stats = self.crawler.stats.get_stats()
+        now, pages = time.monotonic(), stats.get("response_received_count", 0)
+        then, before = self.last
+        self.last = (now, pages)
+        rate = (pages - before) / (now - then) if now > then else None
+        print(f"{datetime.now():%H:%M:%S} " + progress_line(stats, rate), file=sys.stderr,
+              flush=True)
 
     def spider_closed(self):
         if self.loop is not None and self.loop.running:

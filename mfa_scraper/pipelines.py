@@ -8,13 +8,15 @@ import pyarrow as pa
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from mfa_scraper import monitor
+from mfa_scraper import monitor, network
 from mfa_scraper.access import access_counts, access_summary
 from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
 from mfa_scraper.captures import WARC_DIR, CaptureWriter, capture_reasons
+from mfa_scraper.extensions import OUTCOME_PREFIX, SITE_PREFIX
 from mfa_scraper.health import LISTING_ITEMS_KEY, verdict
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages.version import PARSER_VERSION
+from mfa_scraper.urls import site_of
 from mfa_scraper.validation import problems
 
 PARSER_KEY = "mfa/parser/"  # + "<site>/<cms>": which parser produced each archived article
@@ -31,8 +33,11 @@ def crawl_counters(stats: dict) -> dict:
             site, _, cms = key.removeprefix(PARSER_KEY).rpartition("/")
             sites.setdefault(site, {}).setdefault("parsers", {})[cms] = value
     found = access_counts(stats)
+    unanswered = network.network_counts(stats)
     return {"sites": sites, "out_of_range": stats.get("mfa/out_of_range", 0),
-            "access": found, **access_summary(found)}
+            "access": found, **access_summary(found), "network": unanswered,
+            "no_answer": network.network_lines(unanswered),
+            "listing_failures": stats.get(network.LISTING_FAILURES_KEY) or []}
 
 
 def use_arrow_pool(name: str) -> None:
@@ -78,7 +83,8 @@ class ArchivePipeline:
         args = getattr(spider, "args", None)
         arguments = {"spider": spider.name, **(args.as_dict() if args else {})}
         writer = ArchiveWriter(self.archive_dir, arguments=arguments, flush_every=self.flush_rows,
-                               parser_version=PARSER_VERSION)
+                               parser_version=PARSER_VERSION,
+                               run_id=self.crawler.settings.get("MFA_RUN_ID") or None)
         writer.open()  # ArchiveLocked names the other writer; the crawl stops here
         self.writer = writer
         spider.archive = writer
@@ -122,7 +128,7 @@ class ArchivePipeline:
         health = verdict(writer.report(), stats, finish_reason=reason)
         if capture_problems:
             health = Health(False, (*health.reasons, *capture_problems))
-        report = writer.close(health)
+        report = writer.close(health, stopped=reason != "finished")
         self.crawler.stats.set_value("mfa/run_id", report.get("run_id"))
         self.crawler.stats.set_value("mfa/health", report.get("health"))
 
@@ -141,7 +147,7 @@ class ArchivePipeline:
             self.writer.log_fetch(item.url, outcome=item.outcome, status=item.status,
                                   error=item.error, etag=item.etag,
                                   last_modified=item.last_modified, capture=item.capture)
-            self.crawler.stats.inc_value(f"mfa/outcome/{item.outcome}")
+            self._count(item.outcome, site_of(item.url))
             return item
         raise DropItem(f"not an archive item: {type(item).__name__}")
 
@@ -151,10 +157,15 @@ class ArchivePipeline:
         if reasons:
             self.writer.log_fetch(article.url, outcome="unparsed", status=fetch.status,
                                   error="invalid: " + "; ".join(reasons), capture=fetch.capture)
-            self.crawler.stats.inc_value("mfa/outcome/unparsed")
+            self._count("unparsed", site_of(article.url))
             return fetch
         outcome = self.writer.record(article, status=fetch.status, etag=fetch.etag,
                                      last_modified=fetch.last_modified, capture=fetch.capture)
-        self.crawler.stats.inc_value(f"mfa/outcome/{outcome}")
+        self._count(outcome, article.site)
         self.crawler.stats.inc_value(f"{PARSER_KEY}{article.site}/{article.cms}")
         return fetch
+
+    def _count(self, outcome: str, site: str) -> None:
+        """One article fetch logged: counted by outcome and by site (the progress line)."""
+        self.crawler.stats.inc_value(f"{OUTCOME_PREFIX}{outcome}")
+        self.crawler.stats.inc_value(f"{SITE_PREFIX}{site}")

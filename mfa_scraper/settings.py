@@ -88,4 +88,6 @@ REMOTE_CONTROL_ENABLED = False
 
 # mfa-archive crawl prints a progress line this often (seconds; 0 = never).
 MFA_PROGRESS_INTERVAL = 0
+# The run id (mfa-archive crawl picks it first, to name its log file); default: a new one.
+MFA_RUN_ID = None
 EXTENSIONS = {"mfa_scraper.extensions.ProgressLine": 500}

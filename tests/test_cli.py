@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -86,6 +88,36 @@ def test_parse_of_a_png_is_a_one_line_error(tmp_path):
     assert "Traceback" not in result.output
 
 
+def _home_page(tmp_path: Path) -> Path:
+    """A front page with enough prose for the generic extractor to take it for an article."""
+    prose = ("The Ministry of Foreign Affairs implements the foreign policy of the state and "
+             "provides consular services to citizens abroad, through embassies and missions "
+             "in more than sixty countries, where diplomats promote business and culture. ")
+    page = tmp_path / "home.html"
+    page.write_text(f"<!DOCTYPE html><html><head><title>Ministry</title></head><body><header>"
+                    f"<h1>Ministry of Foreign Affairs</h1></header><main><p>{prose * 2}</p>"
+                    f"<p>{prose}</p></main></body></html>")
+    return page
+
+
+@pytest.mark.parametrize(("page", "url", "listing", "says"), [
+    ("legacy/listing-en-urm", "https://www.urm.lt/default/en/news", False,
+     "a news listing (4 entries), not an article"),
+    ("home", "https://www.urm.lt/en", False, "a home page, not an article"),
+    ("current/en-news-928", "https://www.urm.lt/en/news/928/x:45112", True,
+     "an article page, not a news listing"),
+    ("home", "https://www.urm.lt/en", True, "no news listing entries on this page"),
+])
+def test_parse_of_a_page_of_another_kind_is_a_one_line_error(tmp_path, page, url, listing,
+                                                             says):
+    path = _home_page(tmp_path) if page == "home" else load_case(page).path / "input.html"
+    result = invoke("parse", str(path), "--url", url, *(["--listing"] if listing else []))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {url}: {says}"), line
+
+
 # -- crawl: bad arguments, before any reactor starts --------------------------------------------
 
 
@@ -132,7 +164,11 @@ def test_crawl_prints_the_summary_and_fills_the_archive(listing, tmp_path):
     assert lines[-1] == "healthy"
     (run,) = Archive(archive).runs()
     assert lines[-2] == f"run {run['run_id']}: finished"
-    assert f"articles: new {REPLICA_ARTICLES}; versions written {REPLICA_ARTICLES}" in lines[0]
+    log = archive / "logs" / f"{run['run_id']}.log"
+    assert lines[0] == f"log: {log}"
+    assert f"articles: new {REPLICA_ARTICLES}; versions written {REPLICA_ARTICLES}" in lines[1]
+    assert "[scrapy.core.engine] INFO: Spider opened" in log.read_text()
+    assert "INFO" not in done.stderr  # Scrapy's log stays in its file
     assert Archive(archive).latest().num_rows == REPLICA_ARTICLES
     assert run["health"]["verdict"] == "healthy"
     assert run["totals"]["fetches"]["new"] == REPLICA_ARTICLES
@@ -144,7 +180,51 @@ def test_crawl_of_a_locked_archive_exits_3_naming_the_holder(listing, tmp_path):
         done = mfa_archive("crawl", "--start-url", listing, "--archive", str(archive), *FAST,
                            cwd=tmp_path)
     assert done.returncode == 3, done.stdout + done.stderr[-3000:]
-    assert "is locked by another writer" in done.stdout
-    assert "20260101T000000Z-holder" in done.stdout
-    assert done.stdout.strip().splitlines()[-1].startswith("UNHEALTHY: ArchiveLocked")
+    # One line, before Scrapy starts: no log, no verdict, no traceback.
+    assert done.stdout == ""
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"error: archive {archive} is locked by another writer: "
+                           f"run 20260101T000000Z-holder, pid {os.getpid()}")
     assert [run["run_id"] for run in Archive(archive).runs()] == ["20260101T000000Z-holder"]
+    assert not (archive / "logs").exists()
+
+
+def test_crawl_progress_lines_carry_time_rate_queue_and_sites(listing, tmp_path):
+    done = mfa_archive("crawl", "--start-url", listing, "--archive", str(tmp_path / "a"),
+                       "--set", "DOWNLOAD_DELAY=0.2", "--set", "AUTOTHROTTLE_ENABLED=0",
+                       "--progress", "0.3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stderr.splitlines()
+    pattern = (r"\d\d:\d\d:\d\d listing pages \d+ \(failed 0\), articles \d+.*; "
+               r"\d+\.\d pages/s, queue \d+")
+    assert len(lines) >= 2 and all(re.match(pattern, line) for line in lines), lines
+    assert any(f"; {urlsplit(listing).hostname}" in line for line in lines), lines
+
+
+def test_crawl_quiet_prints_only_the_summary(listing, tmp_path):
+    done = mfa_archive("crawl", "--start-url", listing, "--archive", str(tmp_path / "a"),
+                       "--set", "DOWNLOAD_DELAY=0.2", "--set", "AUTOTHROTTLE_ENABLED=0",
+                       "--progress", "0.3", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr == ""
+    assert not done.stdout.startswith("log:") and done.stdout.splitlines()[-1] == "healthy"
+
+
+def test_crawl_verbose_shows_scrapys_log_and_keeps_its_file(listing, tmp_path):
+    done = mfa_archive("crawl", "--start-url", listing, "--archive", str(tmp_path / "a"),
+                       *FAST, "--verbose", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "[scrapy.core.engine] INFO: Spider opened" in done.stderr
+    (log,) = (tmp_path / "a" / "logs").iterdir()
+    assert "[scrapy.core.engine] INFO: Spider opened" in log.read_text()
+
+
+def test_progress_line_shows_the_busiest_sites_first():
+    from mfa_scraper.extensions import progress_line
+
+    stats = {"mfa/listing_pages": 3, "mfa/outcome/new": 5, "mfa/outcome/unchanged": 2,
+             "scheduler/enqueued": 12, "scheduler/dequeued": 9,
+             "mfa/site_articles/urm.lt": 5, "mfa/site_articles/by.mfa.lt": 2}
+    assert progress_line(stats, 1.25) == (
+        "listing pages 3 (failed 0), articles 7 (new 5, unchanged 2); 1.2 pages/s, queue 3; "
+        "urm.lt 5, by.mfa.lt 2")

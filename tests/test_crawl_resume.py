@@ -120,6 +120,10 @@ def test_sigterm_then_resume_fetches_every_article_once(fresh, tmp_path):
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-3000:]
     stopped, resumed = archive.runs()
     assert stopped["crawl"]["finish_reason"] == "shutdown"
+    assert stopped["status"] == "stopped"
+    printed = (tmp_path / "first.log").read_text()
+    assert f"run {stopped['run_id']}: stopped (shutdown)" in printed
+    assert "finished" not in printed
     assert 0 < stopped["totals"]["versions_written"] < 72
     assert resumed["totals"]["versions_written"] == 72 - stopped["totals"]["versions_written"]
     assert resumed["health"]["verdict"] == "healthy"

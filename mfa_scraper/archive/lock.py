@@ -32,6 +32,27 @@ def describe_holder(holder: dict[str, Any] | None) -> str:
     )
 
 
+def check_free(archive: Path) -> None:
+    """Raise ArchiveLocked naming the holder when another writer holds ``archive``'s lock;
+    takes nothing and writes nothing (a command checks before it starts its work)."""
+    path = Path(archive) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise _locked(path, _read_holder(fd)) from None
+    finally:
+        os.close(fd)  # closing drops the flock if it was taken
+
+
+def _locked(path: Path, holder: dict[str, Any] | None) -> ArchiveLocked:
+    return ArchiveLocked(f"archive {path.parent} is locked by another writer: "
+                         f"{describe_holder(holder)} (lock file {path})")
+
+
 class WriterLock:
     """An exclusive, non-blocking lock on ``<archive>/writer.lock``.
 
@@ -59,10 +80,7 @@ class WriterLock:
         except BlockingIOError:
             current = _read_holder(fd)
             os.close(fd)
-            raise ArchiveLocked(
-                f"archive {self.path.parent} is locked by another writer: "
-                f"{describe_holder(current)} (lock file {self.path})"
-            ) from None
+            raise _locked(self.path, current) from None
         self.previous_holder = _read_holder(fd)
         data = json.dumps(holder, sort_keys=True).encode("utf-8")
         os.ftruncate(fd, 0)

@@ -97,7 +97,8 @@ class RunStats:
 class Run:
     """One writer session, as reported in ``runs/<run_id>.json``.
 
-    ``status`` is running (also what a killed run leaves behind), finished or failed.
+    ``status`` is running (also what a killed run leaves behind), finished, stopped (ended
+    before its work was done: a signal, a time limit) or failed.
     """
 
     run_id: str
@@ -128,9 +129,9 @@ class Run:
             "health": None if self.health is None else self.health.as_dict(),
         }
 
-    def finish(self, when: datetime, health: Health | None) -> None:
+    def finish(self, when: datetime, health: Health | None, *, stopped: bool = False) -> None:
         """End the run at ``when`` with the caller's ``health``, or the default verdict."""
-        self.status = "failed" if self.error else "finished"
+        self.status = "failed" if self.error else "stopped" if stopped else "finished"
         self.finished_at = when
         if health is None:
             health = default_health(self.as_dict())

@@ -71,9 +71,11 @@ def run_row(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def access_lines(run: dict[str, Any]) -> list[str]:
-    """A run report's ``crawl.blocked`` and ``crawl.slowed`` lines (none in older reports)."""
+    """A run report's ``crawl.blocked``, ``crawl.slowed`` and ``crawl.no_answer`` lines (none
+    in older reports)."""
     crawl = run.get("crawl") or {}
-    return [*(crawl.get("blocked") or []), *(crawl.get("slowed") or [])]
+    return [*(crawl.get("blocked") or []), *(crawl.get("slowed") or []),
+            *(crawl.get("no_answer") or [])]
 
 
 def archive_stats(archive, last_runs: int = LAST_RUNS) -> ArchiveStats:

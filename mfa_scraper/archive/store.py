@@ -18,6 +18,7 @@ ARTICLES = "articles"
 FETCHES = "fetches"
 RUNS = "runs"
 WARC = "warc"  # the WARC captures rows point at (mfa_scraper.captures.WARC_DIR)
+LOGS = "logs"  # mfa-archive crawl's log of each run, logs/<run_id>.log
 # Files are written under `.tmp/` at the archive root, then renamed into place: no reader ever
 # lists a half-written file (Polars, scanning a directory, would even reject a hidden one).
 TEMP_DIR = ".tmp"
@@ -141,7 +142,7 @@ def check_archive_dir(root: Path) -> None:
     """Raise ArchiveError unless ``root`` is an archive or a directory with nothing visible."""
     if not root.is_dir():
         raise ArchiveError(f"{root} is not a directory")
-    known = {ARTICLES, FETCHES, RUNS, LOCK_NAME}
+    known = {ARTICLES, FETCHES, RUNS, LOCK_NAME, WARC, LOGS}
     visible = [p.name for p in root.iterdir() if not p.name.startswith((".", "_"))]
     if visible and not known & set(visible):
         raise ArchiveError(

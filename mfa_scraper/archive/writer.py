@@ -156,10 +156,12 @@ class ArchiveWriter:
         self._index, self._run = index, run
         self._buffer = RowBuffer(self.path, self.run_id, _FILE_SCHEMAS)
 
-    def close(self, health: Health | None = None) -> dict[str, Any]:
+    def close(self, health: Health | None = None, *, stopped: bool = False) -> dict[str, Any]:
         """Flush, write the final run report and release the lock; return the report.
 
         ``health`` is the caller's verdict; by default ``default_health`` of the report.
+        ``stopped``: the run ended before its work was done (a signal, a time limit); its
+        status says ``stopped``, not ``finished``.
         If the last flush fails, its error is raised after the run is reported failed (if
         the disk still allows); the lock is released in every case.
         """
@@ -171,10 +173,10 @@ class ArchiveWriter:
                 self.flush()
             except ArchiveError as error:
                 run.error = run.error or f"{type(error).__name__}: {error}"
-                self._write_final(run, health, quietly=True)
+                self._write_final(run, health, stopped, quietly=True)
                 raise
             self._save_index(run)
-            self._write_final(run, health, quietly=False)
+            self._write_final(run, health, stopped, quietly=False)
         finally:
             self._lock.release()
         return run.as_dict()
@@ -189,9 +191,10 @@ class ArchiveWriter:
         except ArchiveError as error:
             run.writer["index_error"] = f"{type(error).__name__}: {error}"
 
-    def _write_final(self, run: Run, health: Health | None, *, quietly: bool) -> None:
+    def _write_final(self, run: Run, health: Health | None, stopped: bool, *,
+                     quietly: bool) -> None:
         """Finish ``run`` and write its report; ``quietly`` ignores a failing disk."""
-        run.finish(self._clock(), health)
+        run.finish(self._clock(), health, stopped=stopped)
         run.files_written = self._buffer.files_written
         try:
             write_run(self.path, run.as_dict())

@@ -14,7 +14,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from mfa_scraper import access, browser, monitor, pages
+from mfa_scraper import access, browser, monitor, network, pages
 from mfa_scraper import sites as registry
 from mfa_scraper.health import RESUMED_KEY
 from mfa_scraper.hostblock import HostBlocked
@@ -282,18 +282,25 @@ class MfaNewsSpider(scrapy.Spider):
         )
 
     def listing_failed(self, failure):
-        """A listing or home page could not be fetched: counted for the run's verdict."""
-        self.logger.error("listing fetch failed: %s: %s", failure.request.url, failure.value)
-        self._count_listing(failure.request.url, ok=False)
+        """A listing or home page could not be fetched: counted for the run's verdict, kept
+        with its reason for the run report."""
+        url, stats = failure.request.url, self.crawler.stats
+        self.logger.error("listing fetch failed: %s: %s", url, failure.value)
+        self._count_listing(url, ok=False)
         if failure.check(HostBlocked):
-            access.count_blocked(self.crawler.stats, failure.request.url,
-                                 failure.value.outcome, listing=True)
-        if failure.check(HttpError):
+            access.count_blocked(stats, url, failure.value.outcome, listing=True)
+            reason = str(failure.value)
+        elif failure.check(HttpError):
             response = failure.value.response
             blocked = access.classify(response.status, response.body)
             if blocked is not None:
-                access.count_blocked(self.crawler.stats, failure.request.url, blocked,
-                                     listing=True)
+                access.count_blocked(stats, url, blocked, listing=True)
+            reason = f"HTTP {response.status}" + (f" ({blocked})" if blocked else "")
+        elif failure.check(IgnoreRequest):
+            reason = str(failure.value) or "request ignored"
+        else:
+            reason = network.count_failure(stats, url, failure.value)
+        network.note_listing_failure(stats, url, reason)
 
     def _count_listing(self, url: str, *, ok: bool) -> None:
         self.crawler.stats.inc_value("mfa/listing_pages" if ok else "mfa/listing_errors")
@@ -386,7 +393,9 @@ class MfaNewsSpider(scrapy.Spider):
             yield FetchOutcome(url, outcome or "error", error=f"HTTP {status}",
                                **_http_facts(response))
             return
-        yield FetchOutcome(url, "error", error=f"{type(failure.value).__name__}: {failure.value}")
+        cause = network.count_failure(self.crawler.stats, url, failure.value)
+        yield FetchOutcome(url, "error",
+                           error=f"{cause}: {type(failure.value).__name__}: {failure.value}")
 
 
 def _http_facts(response) -> dict:
