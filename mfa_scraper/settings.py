@@ -11,7 +11,8 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 ARCHIVE_DIR = "output"
 # Who to contact about this crawler; set MFA_CONTACT (setting or environment variable).
 MFA_CONTACT = "set MFA_CONTACT"
-USER_AGENT = f"mfa-scraper/{__version__} (+https://github.com/mfa-scraper; contact: {{contact}})"
+# The project has no public URL to give: its name and version, and the operator to write to.
+USER_AGENT = f"mfa-scraper/{__version__} (contact: {{contact}})"
 
 # Politeness: robots.txt, one request at a time per host, a delay, AutoThrottle.
 ROBOTSTXT_OBEY = True

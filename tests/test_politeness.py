@@ -15,6 +15,7 @@ from urllib.request import urlopen
 import pytest
 from scrapy.settings import Settings
 
+from mfa_scraper import __version__
 from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.replica.server import PRIVATE_PREFIX
@@ -38,7 +39,8 @@ def test_project_defaults_keep_one_request_per_host_with_a_delay():
     assert settings.getbool("ROBOTSTXT_OBEY")
     assert settings.getbool("AUTOTHROTTLE_ENABLED")
     assert settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") <= 1
-    assert "{contact}" in settings.get("USER_AGENT") and "mfa-scraper" in settings.get("USER_AGENT")
+    # The project's name and version, and the operator's contact: no URL, the project has none.
+    assert settings.get("USER_AGENT") == f"mfa-scraper/{__version__} (contact: {{contact}})"
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +130,7 @@ def test_robots_txt_is_fetched_first_and_obeyed(polite):
 def test_user_agent_names_the_project_and_the_contact(polite):
     agents = {entry["user_agent"] for log in polite["logs"].values() for entry in log}
     assert len(agents) == 1
-    agent = agents.pop()
-    assert "mfa-scraper" in agent and CONTACT in agent
+    assert agents.pop() == f"mfa-scraper/{__version__} (contact: {CONTACT})"
 
 
 def test_hosts_are_crawled_in_parallel_one_request_at_a_time_each(polite_hosts, polite):
