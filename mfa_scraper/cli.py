@@ -11,6 +11,7 @@ import click
 
 from mfa_scraper import archive as library
 from mfa_scraper import monitor, output
+from mfa_scraper import sites as registry
 from mfa_scraper.items import to_jsonable
 from mfa_scraper.pages import ParseError
 from mfa_scraper.pages.kind import parse_as_article, parse_as_listing
@@ -103,11 +104,13 @@ def health_options(command):
 
 
 @main.command()
-@click.option("--site", "sites", multiple=True, help="Registry site name (repeatable).")
+@click.option("--site", "sites", multiple=True,
+              help="Site: a name (urm, by, ...) or host (www.urm.lt, urm.lt); repeatable.")
 @click.option("--start-url", "start_urls", multiple=True, help="Listing URL (repeatable).")
 @click.option("--language", "languages", multiple=True, help="ISO 639-1 code (repeatable).")
-@click.option("--since", help="Only articles listed on or after YYYY-MM-DD.")
-@click.option("--until", help="Only articles listed on or before YYYY-MM-DD.")
+@click.option("--since", help="Only articles listed on or after this date (YYYY-MM-DD; a "
+              "time counts as its date in Vilnius).")
+@click.option("--until", help="Only articles listed on or before this date.")
 @click.option("--max-pages", help="At most this many pages per listing.")
 @click.option("--refresh-days", help="Re-fetch known articles this recent (default 30).")
 @click.option("--revisit", type=click.Choice(["window", "all", "none"]), default="window",
@@ -255,19 +258,62 @@ def library_errors():
         sys.exit(EXIT_NOT_STARTED if isinstance(error, library.ArchiveLocked) else 1)
 
 
+class Moment(click.ParamType):
+    """A date (midnight in Vilnius), a local time (Europe/Vilnius) or an ISO 8601 time with
+    offset; kept as typed (a plain date means its whole day to ``--until``)."""
+
+    name = "TIME"
+
+    def convert(self, value, param, ctx):
+        try:
+            library.as_instant(value, f"--{param.name.replace('_', '-')}" if param else "time")
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+        return value
+
+
+MOMENT = Moment()
+
+
 def filter_options(command):
     """The article filters shared by ``list`` and ``export``."""
-    day = click.DateTime(["%Y-%m-%d"])
     for option in reversed([
-        click.option("--site", "sites", multiple=True, help="Site host, e.g. urm.lt (repeatable)."),
+        click.option("--site", "sites", multiple=True,
+                     help="Site: a name (urm) or host (urm.lt, www.urm.lt); repeatable."),
         click.option("--language", "languages", multiple=True, help="ISO 639-1 code (repeatable)."),
-        click.option("--since", type=day, help="Created on or after YYYY-MM-DD (local time)."),
-        click.option("--until", type=day, help="Created on or before YYYY-MM-DD (local time)."),
+        click.option("--since", type=MOMENT, help="Created at or after this date (local day) "
+                     "or time (local, or ISO 8601 with offset)."),
+        click.option("--until", type=MOMENT, help="Created on or before this date (its whole "
+                     "day) or at or before this time."),
         click.option("--category", help="Only articles with this category (any case)."),
         click.option("--search", help="Only articles whose title or text contains this."),
     ]):
         command = option(command)
     return command
+
+
+def checked_filters(found: library.Archive, filters: dict) -> dict:
+    """``filters`` with each site as the archive names it (``urm`` and ``www.urm.lt`` are
+    ``urm.lt``); a site or language the archive does not hold, or ``--since`` after
+    ``--until``, is a usage error naming the valid values (exit 2), never an empty result."""
+    sites = []
+    for value in filters.get("sites") or ():
+        site = registry.find(value)
+        sites.append(registry.site_host(site) if site else registry.host_of(value))
+        if sites[-1] not in found.sites():
+            raise click.BadParameter(f"{value!r}: this archive has no articles of that site; "
+                                     f"it has {', '.join(found.sites()) or 'none'}",
+                                     param_hint="--site")
+    languages = [value.strip().lower() for value in filters.get("languages") or ()]
+    if languages and set(languages) - set(held := found.languages()):
+        unknown = ", ".join(sorted(set(languages) - set(held)))
+        raise click.BadParameter(f"{unknown}: this archive has no articles in that language; "
+                                 f"it has {', '.join(held) or 'none'}", param_hint="--language")
+    try:
+        library.time_range(filters.get("since"), filters.get("until"))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    return {**filters, "sites": sites, "languages": languages}
 
 
 @main.command("list")
@@ -278,10 +324,11 @@ def filter_options(command):
 def list_command(all_versions, fmt, archive, **filters):
     """List archived articles (their latest version), newest first.
 
-    Example: mfa-archive list --site urm.lt --language en --since 2025-01-01 --format table
+    Example: mfa-archive list --site urm --language en --since 2025-01-01 --format table
     """
     with library_errors():
-        table = library.Archive(archive).select(all_versions=all_versions, **filters)
+        found = library.Archive(archive)
+        table = found.select(all_versions=all_versions, **checked_filters(found, filters))
     rows = table.select(list(LIST_COLUMNS)).to_pylist()
     rows.sort(key=lambda r: (r["created"] is not None, r["created"] or 0), reverse=True)
     _echo(output.format_rows(rows, _format(fmt), LIST_COLUMNS))
@@ -290,7 +337,8 @@ def list_command(all_versions, fmt, archive, **filters):
 @main.command()
 @click.argument("url")
 @click.option("--version", "number", type=click.IntRange(1), help="Version number N.")
-@click.option("--as-of", help="The version standing at this ISO 8601 time (with offset).")
+@click.option("--as-of", type=MOMENT, help="The version standing at this date (its "
+              "midnight in Vilnius) or time (local, or ISO 8601 with offset).")
 @output_option()
 @ARCHIVE_OPTION
 def show(url, number, as_of, fmt, archive):
@@ -372,8 +420,9 @@ def diff(url, a, b, html_file, fmt, archive):
 
 
 @main.command()
-@click.option("--since", help="A run id (the runs after it) or an ISO 8601 time with offset; "
-              "default: the latest run's changes.")
+@click.option("--since", help="A run id (the runs after it), a date (from its midnight in "
+              "Vilnius) or a time (local, or ISO 8601 with offset); default: the latest run's "
+              "changes.")
 @click.option("--feed-id", help="The Atom feed's id (default: the archive as a file: URI).")
 @output_option("atom")
 @ARCHIVE_OPTION
@@ -446,14 +495,15 @@ def export(out, latest, fmt, archive, **filters):
     Example: mfa-archive export --all-versions --format parquet versions.parquet
     """
     with library_errors():
+        found = library.Archive(archive)
+        filters = checked_filters(found, filters)
         if str(out) != "-":
-            count = library.export_articles(library.Archive(archive), out, fmt,
-                                            all_versions=not latest, **filters)
+            count = library.export_articles(found, out, fmt, all_versions=not latest, **filters)
             click.echo(f"exported {count} rows to {out}", err=True)
             return
         if fmt == "parquet":
             raise ValueError("parquet cannot be written to stdout: give a file name")
-        table = library.Archive(archive).select(all_versions=not latest, **filters)
+        table = found.select(all_versions=not latest, **filters)
     for line in library.text_lines(table, fmt or "jsonl"):
         click.echo(line, nl=False)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from mfa_scraper.urls import site_of
+
 # Domains the crawl may follow links into (subdomains included).
 ALLOWED_DOMAINS = ("urm.lt", "mfa.lt")
 
@@ -56,11 +58,37 @@ SITES: dict[str, Site] = {
 }  # fmt: skip
 
 
+def host_of(value: str) -> str:
+    """A host name (``urm.lt``, ``www.urm.lt``) or URL as a site key, as in the archive's
+    ``site`` column: lower case, no ``www.``, no scheme, path or default port."""
+    text = value.strip()
+    return site_of(text if "://" in text else f"//{text}") or text.lower()
+
+
+def site_host(site: Site) -> str:
+    """The site's key in the archive's ``site`` column (``urm.lt``, ``by.mfa.lt``)."""
+    return site_of(site.base_url)
+
+
+def find(value: str) -> Site | None:
+    """The registry site named by ``value``: its name (``urm``), its host with or without
+    ``www.`` (``www.urm.lt``, ``urm.lt``) or a URL on it; None when it is none of them."""
+    name = value.strip().lower()
+    if name in SITES:
+        return SITES[name]
+    host = host_of(value)
+    return next((site for site in SITES.values() if site_host(site) == host), None)
+
+
 def select(names: list[str] | None) -> list[Site]:
-    """The named sites (all when ``names`` is empty); ``KeyError`` names an unknown one."""
+    """The named sites (all when ``names`` is empty), by name or host (see :func:`find`);
+    ``KeyError`` names an unknown one and the valid values."""
     if not names:
         return list(SITES.values())
-    unknown = [name for name in names if name not in SITES]
+    found = {name: find(name) for name in names}
+    unknown = [name for name, site in found.items() if site is None]
     if unknown:
-        raise KeyError(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(SITES)}")
-    return [SITES[name] for name in names]
+        raise KeyError(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(SITES)} "
+                       "(or their hosts, e.g. urm.lt)")
+    chosen = {site.name: site for site in found.values() if site is not None}
+    return list(chosen.values())

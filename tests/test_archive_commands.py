@@ -199,7 +199,8 @@ def test_show_refuses_a_missing_version_and_an_unknown_url(story):
                    "no article https://urm.lt/en/news/928/nothing:1")
     one_line_error(invoke(story, "show", key, "--as-of", "2000-01-01T00:00:00+00:00"),
                    "had no version yet")
-    one_line_error(invoke(story, "show", key, "--as-of", "yesterday"), "timezone-aware")
+    refused = invoke(story, "show", key, "--as-of", "yesterday")  # a usage error: exit 2
+    assert refused.exit_code == 2 and "--as-of must be a date (2025-06-01" in refused.stderr
 
 
 # -- history ------------------------------------------------------------------------------------

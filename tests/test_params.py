@@ -15,6 +15,9 @@ GOOD = [
     ({}, CrawlArgs()),
     ({"sites": "urm,by"}, CrawlArgs(sites=("urm", "by"))),
     ({"sites": " urm , ee "}, CrawlArgs(sites=("urm", "ee"))),
+    ({"sites": "www.urm.lt,by.mfa.lt,URM"}, CrawlArgs(sites=("urm", "by"))),  # hosts too
+    ({"since": "2024-01-01T23:30:00+00:00", "until": "2024-12-31T08:00"},
+     CrawlArgs(since=date(2024, 1, 2), until=date(2024, 12, 31))),  # times: their Vilnius day
     ({"start_urls": "https://www.urm.lt/en/news/928,https://by.mfa.lt/"},
      CrawlArgs(start_urls=("https://www.urm.lt/en/news/928", "https://by.mfa.lt/"))),
     ({"languages": "EN,lt"}, CrawlArgs(languages=frozenset({"en", "lt"}))),
@@ -29,12 +32,12 @@ GOOD = [
 ]
 
 BAD = [
-    ({"sites": "urm,atlantis"}, "sites", "unknown site(s): atlantis"),
+    ({"sites": "urm,atlantis"}, "sites", "unknown site(s): atlantis; known: urm, by, ee"),
     ({"start_urls": "ftp://www.urm.lt/news"}, "start_urls", "not an http(s) URL"),
     ({"start_urls": "www.urm.lt/en/news/928"}, "start_urls", "not an http(s) URL"),
     ({"languages": "en,xx"}, "languages", "unknown language code(s): xx"),
-    ({"since": "2024-13-01"}, "since", "expected a date YYYY-MM-DD"),
-    ({"until": "yesterday"}, "until", "expected a date YYYY-MM-DD"),
+    ({"since": "2024-13-01"}, "since", "expected a date (2025-06-01"),
+    ({"until": "yesterday"}, "until", "expected a date (2025-06-01"),
     ({"since": "2025-01-02", "until": "2025-01-01"}, "until", "is before since"),
     ({"max_pages": "0"}, "max_pages", "must be at least 1"),
     ({"max_pages": "three"}, "max_pages", "expected a whole number"),
@@ -65,7 +68,7 @@ def test_scrapy_crawl_with_a_bad_argument_is_one_line_and_exit_2(tmp_path):
          "-s", f"ARCHIVE_DIR={tmp_path / 'archive'}"],
         cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert "mfa_news: error: argument 'since': expected a date YYYY-MM-DD" in result.stderr
+    assert "mfa_news: error: argument 'since': expected a date (2025-06-01" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "archive").exists()
 

@@ -58,6 +58,7 @@ from .schema import (
     FETCHES_FILE_SCHEMA,
     FETCHES_SCHEMA,
 )
+from .select import TIME_FORMS, as_instant, time_range
 from .stats import ArchiveStats, access_lines, archive_stats
 from .verify import PROBLEM_COLUMNS, Problem, VerifyReport, verify_archive
 from .writer import ArchiveWriter
@@ -89,6 +90,7 @@ __all__ = [
     "RATE_LIMITED",
     "SILENT_EDIT",
     "SUCCESS_OUTCOMES",
+    "TIME_FORMS",
     "UNCHANGED",
     "UNPARSED",
     "Archive",
@@ -113,6 +115,7 @@ __all__ = [
     "archive_stats",
     "article_from_row",
     "article_history",
+    "as_instant",
     "atom_feed",
     "changes_since",
     "compact",
@@ -130,6 +133,7 @@ __all__ = [
     "side_by_side_html",
     "side_by_side_table",
     "text_lines",
+    "time_range",
     "verify_archive",
     "version_infos",
     "word_diff",

@@ -70,7 +70,7 @@ def _window(archive, since: str | datetime | None) -> tuple[str, Any]:
         return f"after run {since}", lambda t, r: r in later
     if isinstance(since, str) and RUN_ID.match(since):
         raise ArchiveError(f"no run {since} in the archive")
-    moment = as_instant(since, "since", "a run id of the archive or an ISO 8601 timestamp")
+    moment = as_instant(since, "since", "a run id of the archive, ")
     return f"after {moment.isoformat()}", lambda t, r: t > moment
 
 

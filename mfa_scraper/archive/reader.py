@@ -17,14 +17,14 @@ from .history import select_version
 from .lookup import latest_rows
 from .runs import read_runs
 from .scan import read_latest
-from .schema import ARTICLES_SCHEMA, FETCHES_SCHEMA, UTC_TIMESTAMP
+from .schema import ARTICLES_SCHEMA, FETCHES_SCHEMA, PARTITION, UTC_TIMESTAMP
 from .select import as_instant, filter_versions
 from .store import ARTICLES, FETCHES, check_archive_dir, parquet_files, read_table
 
 
 def _instant(when: datetime | str) -> datetime:
     """A timezone-aware datetime from a datetime or an ISO 8601 string with offset."""
-    return as_instant(when, "as_of timestamp").astimezone(UTC)
+    return as_instant(when, "as_of").astimezone(UTC)
 
 
 def _with(columns: list[str] | None, keys: list[str]) -> list[str] | None:
@@ -120,3 +120,13 @@ class Archive:
     def runs(self) -> list[dict[str, Any]]:
         """The report of every run (``runs/<run_id>.json``), oldest first."""
         return read_runs(self.path)
+
+    def sites(self) -> list[str]:
+        """The sites that have article versions (their partitions), sorted."""
+        return sorted({path.parent.name.removeprefix(f"{PARTITION}=")
+                       for path in parquet_files(self.path, ARTICLES)})
+
+    def languages(self) -> list[str]:
+        """The languages of the archived versions, sorted."""
+        found = self.versions(columns=["language"])["language"].unique().to_pylist()
+        return sorted(language for language in found if language)

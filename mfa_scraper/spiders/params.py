@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from mfa_scraper import sites as registry
+from mfa_scraper.archive.schema import LOCAL_ZONE
+from mfa_scraper.archive.select import TIME_FORMS, as_instant
 from mfa_scraper.urls import site_of
 
 REVISIT_MODES = ("window", "all", "none")
 LANGUAGE_CODES = frozenset({"en", "lt", "ru", "uk", "pl", "de", "fr", "be", "lv", "et", "ka"})
 ALL = "all"  # browser=all: every crawled host through the browser
+LOCAL = ZoneInfo(LOCAL_ZONE)
 
 
 class ArgumentError(ValueError):
@@ -31,14 +35,16 @@ def _split(value) -> list[str]:
 
 
 def _day(name: str, value) -> date | None:
+    """The Vilnius date of a date, local time or time with offset (listings date by day)."""
     if value in (None, ""):
         return None
-    if isinstance(value, date):
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
+        return as_instant(value if isinstance(value, datetime) else str(value), name
+                          ).astimezone(LOCAL).date()
     except ValueError:
-        raise ArgumentError(name, f"expected a date YYYY-MM-DD, got {value!r}") from None
+        raise ArgumentError(name, f"expected {TIME_FORMS}, got {value!r}") from None
 
 
 def _count(name: str, value, default: int | None, minimum: int) -> int | None:
@@ -66,7 +72,7 @@ def _browser(value) -> tuple[str, ...]:
     for item in _split(value):
         name = item.lower()
         if name == ALL or name in registry.SITES:
-            hosts.append(name if name == ALL else site_of(registry.SITES[name].base_url))
+            hosts.append(name if name == ALL else registry.site_host(registry.SITES[name]))
             continue
         url = name if "://" in name else f"//{name}"
         host = site_of(url)
@@ -97,15 +103,16 @@ class CrawlArgs:
         unknown = set(raw) - {f for f in cls.__dataclass_fields__}
         if unknown:
             raise ArgumentError(sorted(unknown)[0], "unknown argument")
-        site_names = _split(raw.get("sites"))
-        try:
-            registry.select(site_names)
+        try:  # names or hosts, kept as registry names
+            site_names = [site.name for site in registry.select(_split(raw.get("sites")))
+                          ] if raw.get("sites") else []
         except KeyError as error:
             raise ArgumentError("sites", error.args[0]) from None
         languages = frozenset(code.lower() for code in _split(raw.get("languages")))
         if languages - LANGUAGE_CODES:
             bad = ", ".join(sorted(languages - LANGUAGE_CODES))
-            raise ArgumentError("languages", f"unknown language code(s): {bad}")
+            raise ArgumentError("languages", f"unknown language code(s): {bad}; known: "
+                                f"{', '.join(sorted(LANGUAGE_CODES))}")
         since, until = _day("since", raw.get("since")), _day("until", raw.get("until"))
         if since and until and since > until:
             raise ArgumentError("until", f"{until} is before since={since}")
