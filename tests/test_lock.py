@@ -106,3 +106,10 @@ def test_the_test_installs_take_every_extra():
         script = (ROOT / "scripts" / name).read_text()
         (extras,) = re.findall(r"-e '\.\[([\w,]+)\]'", script)
         assert _with_included(set(extras.split(","))) == every, name
+
+
+def test_the_readme_installs_the_readers_extra_through_the_lock():
+    readme = (ROOT / "README.md").read_text()
+    installs = [line for line in readme.splitlines()
+                if "pip install" in line and "[readers]" in line]
+    assert installs and all("-c constraints.txt" in line for line in installs)
