@@ -9,6 +9,7 @@ and returns what the archive then says; :func:`report` turns that into printable
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import shlex
 import subprocess
@@ -219,11 +220,31 @@ def body_diff(old: str | None, new: str | None) -> list[str]:
             + [f"  {line[:LINE_WIDTH]}" for line in changes[:DIFF_LINES]])
 
 
+def _shown(path: Path) -> str:
+    """``path`` for a command line: relative when under the working directory (as the README
+    writes its commands, from the project root), else absolute."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def reading_hint(archive: Path) -> list[str]:
-    """Where the archive is and a one-liner that reads it with pandas."""
-    code = (f'import pandas as pd; df = pd.read_parquet("{archive / "articles"}"); '
+    """Where the archive is, then two commands: install pandas, read the archive with it.
+
+    pandas comes with the ``readers`` extra, not with the README's install; both commands use
+    the interpreter running the demo (the project's venv) and work from the current directory.
+    """
+    python = shlex.quote(_shown(Path(sys.executable)))
+    lock = shlex.quote(_shown(PROJECT_ROOT / "constraints.txt"))
+    readers = shlex.quote(_shown(PROJECT_ROOT) + "[readers]")
+    path = json.dumps(str(archive / "articles"), ensure_ascii=False)
+    code = (f'import pandas as pd; df = pd.read_parquet({path}); '
             'print(df[["site", "version", "title"]])')
-    return [f"archive: {archive}", f"read it: python -c {shlex.quote(code)}"]
+    return [f"archive: {archive}",
+            "read it with pandas, from the readers extra (README, Reading it):",
+            f"  {python} -m pip install -c {lock} -e {readers}",
+            f"  {python} -c {shlex.quote(code)}"]
 
 
 def report(result: DemoResult) -> list[str]:

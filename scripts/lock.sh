@@ -11,7 +11,7 @@ trap 'rm -rf "$tools"' EXIT
 python3 -m venv "$tools/venv"
 "$tools/venv/bin/python" -m pip install -q 'uv==0.13.10'
 cp constraints.txt "$tools/lock.txt"
-"$tools/venv/bin/uv" pip compile pyproject.toml --extra test --extra browser --universal \
+"$tools/venv/bin/uv" pip compile pyproject.toml --extra readers --extra test --extra browser --universal \
     --python-version 3.11 --no-header -q -o "$tools/lock.txt" "$@"
 {
     echo "# The tested dependency set, for 'pip install -c constraints.txt' (README, scripts/test.sh)."

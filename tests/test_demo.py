@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -14,8 +15,10 @@ from click.testing import CliRunner
 
 from mfa_scraper.archive import Archive
 from mfa_scraper.cli import main
-from mfa_scraper.demo import body_diff, changed_fields, run_line
+from mfa_scraper.demo import body_diff, changed_fields, reading_hint, run_line
+from mfa_scraper.replica.fixture import PROJECT_ROOT
 
+READ_IT = "read it with pandas, from the readers extra (README, Reading it):"
 RUN_LINE = re.compile(r"^  run (\S+): (\d+) versions written; fetches: .*; (healthy|unhealthy)")
 
 
@@ -67,6 +70,48 @@ def test_demo_leaves_a_readable_archive_and_says_how_to_read_it(demo):
     assert [run["run_id"] for run in Archive(archive).runs()] == shown
     assert max(Archive(archive).latest()["version"].to_pylist()) == 2
     assert f'pd.read_parquet("{archive / "articles"}")' in demo.stdout
+
+
+def hint_commands(stdout: str) -> list[str]:
+    """The two commands the demo ends with: install pandas, read the archive with it."""
+    lines = stdout.splitlines()
+    at = lines.index(READ_IT)
+    assert lines[at + 1].startswith("  ") and lines[at + 2].startswith("  ")
+    return [line.strip() for line in lines[at + 1:at + 3]]
+
+
+def test_demo_names_the_install_that_brings_pandas(demo):
+    install, _ = map(shlex.split, hint_commands(demo.stdout))
+    python, *args = install
+    assert os.path.samefile(python, sys.executable)  # the interpreter that ran the demo
+    assert args == ["-m", "pip", "install", "-c", str(PROJECT_ROOT / "constraints.txt"),
+                    "-e", f"{PROJECT_ROOT}[readers]"]  # absolute: the demo ran elsewhere
+
+
+def test_the_printed_pandas_command_reads_the_archive(demo):
+    (where,) = re.findall(r"^archive: (.+)$", demo.stdout, re.M)
+    versions = Archive(where).versions(columns=["site", "version", "title"])
+    _, read = hint_commands(demo.stdout)
+    # As pasted into a shell, in the directory the demo ran in; the venv has the readers extra.
+    done = subprocess.run(read, shell=True, cwd=demo.tmp, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["site", "version", "title"]
+    assert lines[-1] == f"[{versions.num_rows} rows x 3 columns]"
+    sites = set(versions["site"].to_pylist())
+    shown = [line.split()[1] for line in lines[1:-2] if line.split()[1] != "..."]
+    assert shown and set(shown) <= sites
+
+
+def test_the_hint_reads_as_the_readme_from_the_project_root(monkeypatch):
+    monkeypatch.chdir(PROJECT_ROOT)
+    monkeypatch.setattr(sys, "executable", str(PROJECT_ROOT / ".venv" / "bin" / "python"))
+    assert reading_hint(Path("/tmp/demo-archive")) == [
+        "archive: /tmp/demo-archive", READ_IT,
+        "  .venv/bin/python -m pip install -c constraints.txt -e '.[readers]'",
+        """  .venv/bin/python -c 'import pandas as pd; df = pd.read_parquet("/tmp/demo-archive/"""
+        """articles"); print(df[["site", "version", "title"]])'"""]
 
 
 def test_changed_fields_compares_the_hashed_fields():

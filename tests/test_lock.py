@@ -32,10 +32,34 @@ def _pinned_version(requirement: Requirement) -> str:
     return spec.version
 
 
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _is_self(requirement: Requirement) -> bool:
+    """An extra naming the project itself (``mfa-scraper[readers]``): its packages are there."""
+    return canonicalize_name(requirement.name) == canonicalize_name(_project()["name"])
+
+
 def _declared() -> list[Requirement]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extras = project["optional-dependencies"]
-    return [Requirement(r) for r in project["dependencies"] + extras["test"] + extras["browser"]]
+    """Every dependency of the project and of each of its extras, self-references aside."""
+    project = _project()
+    every = [*project["dependencies"]]
+    for requirements in project["optional-dependencies"].values():
+        every += requirements
+    return [r for r in map(Requirement, every) if not _is_self(r)]
+
+
+def _with_included(extras: set[str]) -> set[str]:
+    """``extras`` and every extra they include through a self-reference."""
+    declared = _project()["optional-dependencies"]
+    found, todo = set(), list(extras)
+    while todo:
+        extra = todo.pop()
+        if extra not in found:
+            found.add(extra)
+            todo += [e for r in map(Requirement, declared[extra]) if _is_self(r) for e in r.extras]
+    return found
 
 
 def test_every_declared_dependency_is_pinned_inside_its_range():
@@ -68,3 +92,24 @@ def test_both_readme_commands_install_through_the_lock():
     installs = [line for line in script.splitlines() if "pip install" in line]
     assert installs and all("-c constraints.txt" in line for line in installs)
 
+
+
+def test_the_lock_is_compiled_over_every_extra():
+    script = (ROOT / "scripts" / "lock.sh").read_text()
+    compiled = set(re.findall(r"--extra (\w+)", script))
+    assert compiled == set(_project()["optional-dependencies"])
+
+
+def test_the_test_installs_take_every_extra():
+    every = set(_project()["optional-dependencies"])
+    for name in ("test.sh", "check-latest.sh"):
+        script = (ROOT / "scripts" / name).read_text()
+        (extras,) = re.findall(r"-e '\.\[([\w,]+)\]'", script)
+        assert _with_included(set(extras.split(","))) == every, name
+
+
+def test_the_readme_installs_the_readers_extra_through_the_lock():
+    readme = (ROOT / "README.md").read_text()
+    installs = [line for line in readme.splitlines()
+                if "pip install" in line and "[readers]" in line]
+    assert installs and all("-c constraints.txt" in line for line in installs)
