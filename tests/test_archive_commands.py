@@ -166,6 +166,40 @@ def test_list_output_formats(story, fmt):
         assert len(lines) == count + 2
 
 
+def in_terminal(story: Story, columns: int, *args: str) -> list[str]:
+    """``mfa-archive ARGS --format table`` for a terminal ``columns`` wide ($COLUMNS)."""
+    result = CliRunner(env={"COLUMNS": str(columns)}).invoke(
+        main, [*args, "--format", "table", "--archive", str(story.archive)])
+    return ok(result).splitlines()
+
+
+@pytest.mark.parametrize("columns", [80, 130, 200])
+def test_list_table_fits_the_terminal_and_never_cuts_an_id(story, columns):
+    ids = [row["article_id"] for row in jsonl(invoke(story, "list"))]
+    lines = in_terminal(story, columns, "list")
+    assert [line.split()[0] for line in lines[2:2 + len(ids)]] == ids  # whole, in order
+    widest = max(len(key) for key in ids)  # wider than 80: alone on its line
+    assert all(len(line) <= max(columns, widest) for line in lines), "\n".join(lines)
+    note = " ".join(lines[2 + len(ids):])
+    assert note.startswith(f"left out to fit {columns} columns: ")
+    left_out = note.split(": ", 1)[1].split(" (")[0].split(", ")
+    assert sorted(lines[0].split() + left_out) == sorted(
+        ["article_id", "site", "language", "created", "version", "first_seen", "title"])
+
+
+def test_history_and_changes_tables_fit_the_terminal(story):
+    key = edited(story)
+    lines = in_terminal(story, 100, "history", key)
+    assert all(len(line) <= 100 for line in lines[:-1]), "\n".join(lines)  # the last: a summary
+    assert lines[0].split()[:3] == ["time", "run_id", "outcome"]
+    assert any(line.endswith("…") for line in lines[2:4])  # titles shortened
+    assert "left out to fit 100 columns" in " ".join(lines)
+    changes = in_terminal(story, 250, "changes")
+    assert all(len(line) <= 250 for line in changes), "\n".join(changes)
+    words = {word for line in changes for word in line.split()}
+    assert {row["article_id"] for row in jsonl(invoke(story, "changes"))} <= words
+
+
 # -- show ---------------------------------------------------------------------------------------
 
 
