@@ -273,17 +273,28 @@ def filter_options(command):
 @main.command("list")
 @filter_options
 @click.option("--all-versions", is_flag=True, help="Every version, not only the latest.")
+@click.option("--ids", is_flag=True, help="Only the article ids, one a line (each once).")
 @output_option()
 @ARCHIVE_OPTION
-def list_command(all_versions, fmt, archive, **filters):
+def list_command(all_versions, ids, fmt, archive, **filters):
     """List archived articles (their latest version), newest first.
+
+    --ids prints only their ids, one a line, for other commands:
+
+    \b
+    mfa-archive list --ids --search NATO | xargs -n1 mfa-archive history
 
     Example: mfa-archive list --site urm.lt --language en --since 2025-01-01 --format table
     """
+    if ids and fmt is not None:
+        raise click.UsageError("give --ids or --format, not both")
     with library_errors():
         table = library.Archive(archive).select(all_versions=all_versions, **filters)
     rows = table.select(list(LIST_COLUMNS)).to_pylist()
     rows.sort(key=lambda r: (r["created"] is not None, r["created"] or 0), reverse=True)
+    if ids:
+        _echo(dict.fromkeys(row["article_id"] for row in rows))
+        return
     _echo(output.format_rows(rows, _format(fmt), LIST_COLUMNS))
 
 

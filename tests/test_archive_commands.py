@@ -166,6 +166,21 @@ def test_list_output_formats(story, fmt):
         assert len(lines) == count + 2
 
 
+def test_list_ids_prints_only_article_ids_one_a_line(story):
+    rows = jsonl(invoke(story, "list"))
+    ids = ok(invoke(story, "list", "--ids")).splitlines()
+    assert ids == [row["article_id"] for row in rows]  # nothing else, newest first
+    every = ok(invoke(story, "list", "--ids", "--all-versions")).splitlines()
+    assert sorted(every) == sorted(ids)  # each id once
+    site = story.urls["urm"].removeprefix("http://")
+    urm = ok(invoke(story, "list", "--ids", "--site", site)).splitlines()
+    assert urm == [row["article_id"] for row in rows if row["site"] == site]
+    for key in ids[:2]:  # what `xargs -n1 mfa-archive history` does with them
+        assert jsonl(invoke(story, "history", key))[0]["outcome"] == "new"
+    both = invoke(story, "list", "--ids", "--format", "json")
+    assert both.exit_code == 2 and "give --ids or --format, not both" in both.stderr
+
+
 def in_terminal(story: Story, columns: int, *args: str) -> list[str]:
     """``mfa-archive ARGS --format table`` for a terminal ``columns`` wide ($COLUMNS)."""
     result = CliRunner(env={"COLUMNS": str(columns)}).invoke(
