@@ -180,6 +180,10 @@ def demo(archive: Path | None, articles: int) -> None:
     deleted articles) on the same URLs, crawls again, then prints each run's summary and
     the versions and fetches of one edited article. The archive is kept.
 
+    Run again into the same --archive, the replica is served on the ports it had there
+    (ARCHIVE/demo.json), so its articles are crawled again, not added under new ids; an
+    archive of real crawls is refused, never mixed with replica articles.
+
     Example: mfa-archive demo --articles 6
     """
     from mfa_scraper.demo import DemoError, report, run_demo
