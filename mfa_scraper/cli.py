@@ -11,7 +11,7 @@ import click
 
 from mfa_scraper import archive as library
 from mfa_scraper import monitor, output
-from mfa_scraper.items import to_jsonable
+from mfa_scraper.items import plural, to_jsonable
 from mfa_scraper.pages import ParseError
 from mfa_scraper.pages.kind import parse_as_article, parse_as_listing
 from mfa_scraper.spiders.params import ArgumentError
@@ -345,9 +345,10 @@ def history(url, fmt, archive):
     fmt = _format(fmt)
     _echo(output.format_rows(found.events, fmt, library.HISTORY_COLUMNS))
     if fmt == "table":
-        click.echo(f"{found.article_id}: {len(found.versions)} versions, "
-                   f"{len(found.fetches)} fetches, {len(found.silent_edits)} silent edits, "
-                   f"{len(found.cosmetic_bumps)} cosmetic bumps")
+        click.echo(f"{found.article_id}: {plural(len(found.versions), 'version')}, "
+                   f"{plural(len(found.fetches), 'fetch')}, "
+                   f"{plural(len(found.silent_edits), 'silent edit')}, "
+                   f"{plural(len(found.cosmetic_bumps), 'cosmetic bump')}")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -442,8 +443,10 @@ def verify(fmt, archive):
         found = library.verify_archive(archive)
     rows = [problem.as_dict() for problem in found.problems]
     _echo(output.format_rows(rows, _format(fmt), library.PROBLEM_COLUMNS))
-    checked = f"{found.files} files, {found.versions} versions, {found.fetches} fetches checked"
-    click.echo(f"{len(rows)} problems: {checked}" if rows else f"ok: {checked}", err=True)
+    checked = (f"{plural(found.files, 'file')}, {plural(found.versions, 'version')}, "
+               f"{plural(found.fetches, 'fetch')} checked")
+    click.echo(f"{plural(len(rows), 'problem')}: {checked}" if rows else f"ok: {checked}",
+               err=True)
     sys.exit(1 if rows else 0)
 
 
@@ -464,7 +467,7 @@ def export(out, latest, fmt, archive, **filters):
         if str(out) != "-":
             count = library.export_articles(library.Archive(archive), out, fmt,
                                             all_versions=not latest, **filters)
-            click.echo(f"exported {count} rows to {out}", err=True)
+            click.echo(f"exported {plural(count, 'row')} to {out}", err=True)
             return
         if fmt == "parquet":
             raise ValueError("parquet cannot be written to stdout: give a file name")
@@ -492,8 +495,9 @@ def compact(fmt, archive):
              "output": m.output} for m in done.merges]
     _echo(output.format_rows(rows, _format(fmt), COMPACT_COLUMNS))
     if done.recovered:
-        click.echo(f"finished {len(done.recovered)} interrupted merges", err=True)
-    click.echo(f"compaction {done.compaction_id}: {len(rows)} partitions merged", err=True)
+        click.echo(f"finished {plural(len(done.recovered), 'interrupted merge')}", err=True)
+    click.echo(f"compaction {done.compaction_id}: {plural(len(rows), 'partition')} merged",
+               err=True)
 
 
 from mfa_scraper.cli_raw import raw, reparse  # noqa: E402 - they use the helpers above

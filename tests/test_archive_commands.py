@@ -276,7 +276,26 @@ def test_history_flags_silent_edits_and_cosmetic_bumps(story):
     assert {k for k, f in flags.items() if f == "silent edit"} == silent
     assert {k for k, f in flags.items() if f == "cosmetic bump"} == cosmetic
     table = ok(invoke(story, "history", sorted(cosmetic)[0], "--format", "table"))
-    assert "cosmetic bump" in table and table.splitlines()[-1].endswith("1 cosmetic bumps")
+    assert "cosmetic bump" in table and table.splitlines()[-1].endswith(", 1 cosmetic bump")
+
+
+def test_history_summary_counts_in_the_singular_when_one(story):
+    added = sorted(story.ids("added"))[0]  # new in revision 2: one version, one fetch
+    table = ok(invoke(story, "history", added, "--format", "table"))
+    assert table.splitlines()[-1] == (
+        f"{added}: 1 version, 1 fetch, 0 silent edits, 0 cosmetic bumps")
+    edited_key = edited(story)
+    table = ok(invoke(story, "history", edited_key, "--format", "table"))
+    assert table.splitlines()[-1].startswith(f"{edited_key}: 2 versions, 2 fetches, ")
+
+
+def test_export_of_one_row_says_1_row(story, tmp_path):
+    key = sorted(story.ids("added"))[0]
+    title = story.truth[2][key]["title"]
+    out = tmp_path / "one.jsonl"
+    result = invoke(story, "export", "--search", title, str(out))
+    assert len(out.read_text().splitlines()) == 1, result.output
+    assert result.stderr == f"exported 1 row to {out}\n"
 
 
 def test_history_of_an_unknown_url_is_one_line(story):
