@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from mfa_scraper.archive import Archive, ArchiveError, content_changes, version_infos
 from mfa_scraper.archive.diff import paragraphs
 from mfa_scraper.crawl import SETTINGS_MODULE
+from mfa_scraper.items import plural
 from mfa_scraper.replica.data import Dataset
 from mfa_scraper.replica.fixture import PROJECT_ROOT, free_ports, running_replica
 from mfa_scraper.replica.model import SITES
@@ -251,8 +252,9 @@ def run_line(run: dict[str, Any]) -> str:
     health = run.get("health") or {}
     verdict = health.get("verdict", "no verdict")
     reasons = "; ".join(health.get("reasons") or [])
-    return (f"run {run['run_id']}: {totals.get('versions_written', 0)} versions written; "
-            f"fetches: {outcomes or 'none'}; listing pages {totals.get('listing_pages', 0)}; "
+    written = plural(totals.get("versions_written", 0), "version")
+    return (f"run {run['run_id']}: {written} written; fetches: {outcomes or 'none'}; "
+            f"listing pages {totals.get('listing_pages', 0)}; "
             f"{verdict}" + (f" ({reasons})" if reasons else ""))
 
 
