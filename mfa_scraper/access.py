@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN, RATE_LIMITED
+from mfa_scraper.items import plural
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.urls import site_of
 
@@ -121,21 +122,22 @@ def access_line(site: str, entry: dict[str, Any]) -> str:
     given up on)."""
     answered = entry["answered"]
     statuses = " or ".join(sorted(answered, key=lambda s: -answered[s])) or "normally"
-    line = f"{site}: {sum(answered.values())} of {entry['requests']} requests answered {statuses}"
+    line = (f"{site}: {sum(answered.values())} of {plural(entry['requests'], 'request')} "
+            f"answered {statuses}")
     if entry["blocked"]:
         kinds = sorted(entry["blocked"].items())
         line += " (" + ", ".join(f"{n} {kind}" for kind, n in kinds) + ")"
     if entry.get("gave_up_after"):
-        line += (f"; gave up after {entry['gave_up_after']} refusals in a row, "
-                 f"{entry.get('skipped', 0)} requests not sent")
+        line += (f"; gave up after {plural(entry['gave_up_after'], 'refusal')} in a row, "
+                 f"{plural(entry.get('skipped', 0), 'request')} not sent")
     return line
 
 
 def slowed_line(site: str, entry: dict[str, Any]) -> str:
     """``"urm.lt: made to wait 3 times, longest 120 s (40 requests)"``."""
     times = entry["backoffs"]
-    return (f"{site}: made to wait {times} time{'s' if times > 1 else ''}, longest "
-            f"{entry['longest_backoff_s']:g} s ({entry['requests']} requests)")
+    return (f"{site}: made to wait {plural(times, 'time')}, longest "
+            f"{entry['longest_backoff_s']:g} s ({plural(entry['requests'], 'request')})")
 
 
 def access_summary(found: dict[str, dict[str, Any]]) -> dict[str, list[str]]:

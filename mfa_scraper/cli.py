@@ -12,7 +12,7 @@ import click
 from mfa_scraper import archive as library
 from mfa_scraper import monitor, output
 from mfa_scraper import sites as registry
-from mfa_scraper.items import to_jsonable
+from mfa_scraper.items import plural, to_jsonable
 from mfa_scraper.pages import ParseError
 from mfa_scraper.pages.kind import parse_as_article, parse_as_listing
 from mfa_scraper.spiders.params import ArgumentError
@@ -183,6 +183,10 @@ def demo(archive: Path | None, articles: int) -> None:
     deleted articles) on the same URLs, crawls again, then prints each run's summary and
     the versions and fetches of one edited article. The archive is kept.
 
+    Run again into the same --archive, the replica is served on the ports it had there
+    (ARCHIVE/demo.json), so its articles are crawled again, not added under new ids; an
+    archive of real crawls is refused, never mixed with replica articles.
+
     Example: mfa-archive demo --articles 6
     """
     from mfa_scraper.demo import DemoError, report, run_demo
@@ -319,18 +323,29 @@ def checked_filters(found: library.Archive, filters: dict) -> dict:
 @main.command("list")
 @filter_options
 @click.option("--all-versions", is_flag=True, help="Every version, not only the latest.")
+@click.option("--ids", is_flag=True, help="Only the article ids, one a line (each once).")
 @output_option()
 @ARCHIVE_OPTION
-def list_command(all_versions, fmt, archive, **filters):
+def list_command(all_versions, ids, fmt, archive, **filters):
     """List archived articles (their latest version), newest first.
+
+    --ids prints only their ids, one a line, for other commands:
+
+    \b
+    mfa-archive list --ids --search NATO | xargs -n1 mfa-archive history
 
     Example: mfa-archive list --site urm --language en --since 2025-01-01 --format table
     """
+    if ids and fmt is not None:
+        raise click.UsageError("give --ids or --format, not both")
     with library_errors():
         found = library.Archive(archive)
         table = found.select(all_versions=all_versions, **checked_filters(found, filters))
     rows = table.select(list(LIST_COLUMNS)).to_pylist()
     rows.sort(key=lambda r: (r["created"] is not None, r["created"] or 0), reverse=True)
+    if ids:
+        _echo(dict.fromkeys(row["article_id"] for row in rows))
+        return
     _echo(output.format_rows(rows, _format(fmt), LIST_COLUMNS))
 
 
@@ -378,9 +393,10 @@ def history(url, fmt, archive):
     fmt = _format(fmt)
     _echo(output.format_rows(found.events, fmt, library.HISTORY_COLUMNS))
     if fmt == "table":
-        click.echo(f"{found.article_id}: {len(found.versions)} versions, "
-                   f"{len(found.fetches)} fetches, {len(found.silent_edits)} silent edits, "
-                   f"{len(found.cosmetic_bumps)} cosmetic bumps")
+        click.echo(f"{found.article_id}: {plural(len(found.versions), 'version')}, "
+                   f"{plural(len(found.fetches), 'fetch')}, "
+                   f"{plural(len(found.silent_edits), 'silent edit')}, "
+                   f"{plural(len(found.cosmetic_bumps), 'cosmetic bump')}")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -476,8 +492,10 @@ def verify(fmt, archive):
         found = library.verify_archive(archive)
     rows = [problem.as_dict() for problem in found.problems]
     _echo(output.format_rows(rows, _format(fmt), library.PROBLEM_COLUMNS))
-    checked = f"{found.files} files, {found.versions} versions, {found.fetches} fetches checked"
-    click.echo(f"{len(rows)} problems: {checked}" if rows else f"ok: {checked}", err=True)
+    checked = (f"{plural(found.files, 'file')}, {plural(found.versions, 'version')}, "
+               f"{plural(found.fetches, 'fetch')} checked")
+    click.echo(f"{plural(len(rows), 'problem')}: {checked}" if rows else f"ok: {checked}",
+               err=True)
     sys.exit(1 if rows else 0)
 
 
@@ -499,7 +517,7 @@ def export(out, latest, fmt, archive, **filters):
         filters = checked_filters(found, filters)
         if str(out) != "-":
             count = library.export_articles(found, out, fmt, all_versions=not latest, **filters)
-            click.echo(f"exported {count} rows to {out}", err=True)
+            click.echo(f"exported {plural(count, 'row')} to {out}", err=True)
             return
         if fmt == "parquet":
             raise ValueError("parquet cannot be written to stdout: give a file name")
@@ -527,8 +545,9 @@ def compact(fmt, archive):
              "output": m.output} for m in done.merges]
     _echo(output.format_rows(rows, _format(fmt), COMPACT_COLUMNS))
     if done.recovered:
-        click.echo(f"finished {len(done.recovered)} interrupted merges", err=True)
-    click.echo(f"compaction {done.compaction_id}: {len(rows)} partitions merged", err=True)
+        click.echo(f"finished {plural(len(done.recovered), 'interrupted merge')}", err=True)
+    click.echo(f"compaction {done.compaction_id}: {plural(len(rows), 'partition')} merged",
+               err=True)
 
 
 from mfa_scraper.cli_raw import raw, reparse  # noqa: E402 - they use the helpers above

@@ -21,10 +21,14 @@ def raw(url, number, decode, archive):
     """Write the original response body behind a version to stdout, byte for byte.
 
     The body is the HTTP payload exactly as the server sent it, from the WARC capture of
-    the fetch that first saw the version (still gzip-encoded if the server encoded it;
-    --decode removes that).
+    the fetch that first saw the version: still gzip- or br-encoded if the server encoded
+    it (a note on stderr says so), so not always HTML. --decode removes the
+    Content-Encoding and gives the document itself.
 
-    Example: mfa-archive raw https://www.urm.lt/en/news/928/some-story:1234 --version 2 > v2.html
+    \b
+    Examples:
+      mfa-archive raw https://www.urm.lt/en/news/928/some-story:1234 --version 2 --decode > v2.html
+      mfa-archive raw https://www.urm.lt/en/news/928/some-story:1234 --version 2 > v2.bin
     """
     from mfa_scraper.raw import raw_response
 

@@ -4,6 +4,11 @@ Behind ``mfa-archive demo``. :func:`run_demo` starts the replica (revision 1) on
 crawls it into an archive with ``scrapy crawl mfa_news`` in a subprocess (exactly as a scheduled
 job would), serves revision 2 (edited, added, deleted articles) on the same URLs, crawls again
 and returns what the archive then says; :func:`report` turns that into printable lines.
+
+The replica's URLs are kept in the archive (``demo.json``): a demo run again into the same
+archive serves the replica on the same ports, so its articles keep their ids (which hold the
+host and port) rather than coming in a second time under new ones. An archive of real crawls
+is refused: replica articles are never mixed into it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import difflib
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,10 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mfa_scraper.archive import Archive, ArchiveError, content_changes, version_infos
 from mfa_scraper.archive.diff import paragraphs
 from mfa_scraper.crawl import SETTINGS_MODULE
+from mfa_scraper.items import plural
 from mfa_scraper.replica.data import Dataset
 from mfa_scraper.replica.fixture import PROJECT_ROOT, free_ports, running_replica
 from mfa_scraper.replica.model import SITES
@@ -36,6 +44,8 @@ DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "LOG_LEVEL"
 DEMO_CONTACT = "demo@localhost"  # the User-Agent contact when MFA_CONTACT is not set
 DIFF_LINES = 6  # lines of the body diff shown
 LINE_WIDTH = 100  # long diff lines are cut to this width
+DEMO_FILE = "demo.json"  # in the archive: the replica's URLs, to serve them there again
+LOOPBACK = "127.0.0.1"  # where the replica serves every site, each on its own port
 
 
 class DemoError(RuntimeError):
@@ -116,30 +126,99 @@ def run_demo(archive: str | os.PathLike[str] | None = None, articles: int = DEFA
     """Crawl replica revisions 1 and 2 into ``archive``; return its runs and one article's history.
 
     ``archive`` defaults to a new temporary directory, which is kept (the result names it);
-    a given one must be an archive, an empty directory or a path that does not exist yet.
+    a given one must be an earlier demo's archive (its replica is served on the same ports
+    again, see :func:`demo_port`), an empty directory or a path that does not exist yet.
     ``articles`` is the number of articles per replica listing. ``progress`` receives one
     line per step. Raises DemoError when the replica or a crawl fails.
     """
     say = progress or (lambda line: None)
     root = Path(archive) if archive is not None else Path(tempfile.mkdtemp(prefix="mfa-demo-"))
-    if root.exists():
-        _check_archive(root)
-    port = free_ports(len(SITES))
+    port = demo_port(root)
     result = DemoResult(root.resolve())
     for revision in (1, 2):
         say(f"crawling replica revision {revision} "
-            f"(127.0.0.1:{port}-{port + len(SITES) - 1}) into {result.archive} ...")
+            f"({LOOPBACK}:{port}-{port + len(SITES) - 1}) into {result.archive} ...")
         run, urls = _crawl_revision(root, articles, revision, port)
         result.runs.append(run)
+        _remember(root, urls)
     return _with_history(result, edited_article(Dataset.build(SEED, articles, 2), urls))
 
 
-def _check_archive(root: Path) -> None:
-    """DemoError unless ``root`` is an archive or an empty directory (before any crawl)."""
+def demo_port(root: Path) -> int:
+    """The first port to serve the replica on for a demo into ``root``: the one its earlier
+    demo used (``demo.json``, else the start URLs of its runs), or free ports for a new
+    archive. DemoError when ``root`` is not an archive, is an archive of real crawls, or its
+    demo's ports are taken now.
+    """
+    if not root.exists():
+        return free_ports(len(SITES))
     try:
-        Archive(root)
+        runs = Archive(root).runs()
     except ArchiveError as error:
         raise DemoError(str(error)) from error
+    port = _recorded_port(root) or _port_of_runs(runs)
+    if port is None:
+        if runs or _has_rows(root):
+            raise DemoError(f"{root} is an archive of real crawls, not a demo's: the demo will "
+                            "not mix replica articles into it; give a new or empty directory")
+        return free_ports(len(SITES))
+    taken = [p for p in range(port, port + len(SITES)) if not _free(p)]
+    if taken:
+        raise DemoError(f"{root} holds a demo of the replica on {LOOPBACK}:{port}-"
+                        f"{port + len(SITES) - 1}, to be served there again, but port "
+                        f"{taken[0]} is in use now: free it, or give a new directory")
+    return port
+
+
+def _recorded_port(root: Path) -> int | None:
+    """The first replica port ``demo.json`` records; None without one."""
+    path = root / DEMO_FILE
+    if not path.exists():
+        return None
+    try:
+        urls = json.loads(path.read_text("utf-8"))["urls"]
+        return min(urlsplit(url).port for url in urls.values())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise DemoError(f"unreadable {path}: {error}") from error
+
+
+def _port_of_runs(runs: list[dict[str, Any]]) -> int | None:
+    """The first replica port of the latest run when every run crawled only the replica's
+    start URLs (a demo before ``demo.json`` was kept); else None."""
+    ports = []
+    for run in runs:
+        arguments = run.get("arguments") or {}
+        urls = arguments.get("start_urls") or []
+        parts = [urlsplit(url) for url in (urls.split(",") if isinstance(urls, str) else urls)]
+        if arguments.get("sites") or not parts or any(
+                part.hostname != LOOPBACK or not part.port for part in parts):
+            return None
+        ports.append(min(part.port for part in parts))
+    return ports[-1] if ports else None
+
+
+def _has_rows(root: Path) -> bool:
+    """Whether the archive at ``root`` holds any Parquet file."""
+    return any(root.glob("articles/*/*.parquet")) or any(root.glob("fetches/*/*.parquet"))
+
+
+def _free(port: int) -> bool:
+    """Whether a server (as the replica's, reusing addresses) could listen on ``port`` of
+    the loopback address right now."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+def _remember(root: Path, urls: dict[str, str]) -> None:
+    """Record the replica's URLs in the archive (``demo.json``), for the next demo into it."""
+    path = root / DEMO_FILE
+    if not path.exists():
+        path.write_text(json.dumps({"urls": urls}, indent=2) + "\n", "utf-8")
 
 
 def _crawl_revision(root: Path, articles: int, revision: int,
@@ -173,8 +252,9 @@ def run_line(run: dict[str, Any]) -> str:
     health = run.get("health") or {}
     verdict = health.get("verdict", "no verdict")
     reasons = "; ".join(health.get("reasons") or [])
-    return (f"run {run['run_id']}: {totals.get('versions_written', 0)} versions written; "
-            f"fetches: {outcomes or 'none'}; listing pages {totals.get('listing_pages', 0)}; "
+    written = plural(totals.get("versions_written", 0), "version")
+    return (f"run {run['run_id']}: {written} written; fetches: {outcomes or 'none'}; "
+            f"listing pages {totals.get('listing_pages', 0)}; "
             f"{verdict}" + (f" ({reasons})" if reasons else ""))
 
 

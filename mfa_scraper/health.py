@@ -6,6 +6,7 @@ from typing import Any
 
 from mfa_scraper.access import blocked_reasons
 from mfa_scraper.archive import FAILURE_OUTCOMES, SUCCESS_OUTCOMES, Health
+from mfa_scraper.items import plural
 
 MAX_FAILED_SHARE = 0.20  # of article fetches; above it the run is unhealthy
 LISTING_ITEMS_KEY = "mfa/listing_items/"
@@ -21,8 +22,8 @@ def _site_reasons(report: dict[str, Any], stats: dict[str, Any]) -> list[str]:
         fetches = report.get("sites", {}).get(site, {}).get("fetches", {})
         attempted = sum(fetches.values())
         if attempted and not sum(fetches.get(o, 0) for o in SUCCESS_OUTCOMES):
-            reasons.append(f"{site}: {items} listing items, {attempted} article fetches, "
-                           "no article parsed")
+            reasons.append(f"{site}: {plural(items, 'listing item')}, "
+                           f"{plural(attempted, 'article fetch')}, no article parsed")
     return reasons
 
 
@@ -44,7 +45,7 @@ def verdict(report: dict[str, Any], stats: dict[str, Any], *,
     attempted = sum(fetches.values())
     failed = sum(fetches.get(o, 0) for o in FAILURE_OUTCOMES)
     if attempted and failed / attempted > MAX_FAILED_SHARE:
-        reasons.append(f"{failed} of {attempted} article fetches failed "
+        reasons.append(f"{failed} of {plural(attempted, 'article fetch')} failed "
                        f"(limit {MAX_FAILED_SHARE:.0%})")
     reasons += _site_reasons(report, stats)
     reasons += blocked_reasons(report, stats)

@@ -14,6 +14,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from mfa_scraper.access import CHALLENGE, FORBIDDEN, GAVE_UP_AFTER_KEY, SKIPPED_KEY, classify
 from mfa_scraper.browser import PROBE
+from mfa_scraper.items import plural
 from mfa_scraper.middlewares import raise_host_delay, restore_host_delay, retry_after_seconds
 from mfa_scraper.urls import site_of
 
@@ -25,8 +26,8 @@ class HostBlocked(IgnoreRequest):
     """A request not sent because its host refused too many requests in a row."""
 
     def __init__(self, host: str, outcome: str, answers: int):
-        super().__init__(f"not requested: {host} answered {answers} requests in a row "
-                         f"with {outcome}; no more requests to it this run")
+        super().__init__(f"not requested: {host} answered {plural(answers, 'request')} in a "
+                         f"row with {outcome}; no more requests to it this run")
         self.host, self.outcome, self.answers = host, outcome, answers
 
 
@@ -77,8 +78,8 @@ class HostBlockBackoff:
             self.given_up.add(host)
             self.crawler.stats.set_value(f"{GAVE_UP_AFTER_KEY}{host}", count)
             self.crawler.spider.logger.warning(
-                "%s: %d %s answers in a row; no more requests to it this run", host, count,
-                refusal)
+                "%s: %s in a row; no more requests to it this run", host,
+                plural(count, f"{refusal} answer"))
             self._drop_queued(request, host)
         raise_host_delay(self.crawler, request, self.backoff(response, count))
 

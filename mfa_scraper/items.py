@@ -66,6 +66,21 @@ def to_jsonable(value):
     return value
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """A count and its noun, for every human-readable line: ``"1 request"``, ``"2 requests"``,
+    ``"0 fetches"``, ``"3 entries"``; ``many`` is the plural when it is not regular."""
+    if count == 1:
+        return f"{count} {noun}"
+    if many is None:
+        if noun.endswith(("s", "x", "z", "ch", "sh")):
+            many = noun + "es"
+        elif noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+            many = noun[:-1] + "ies"
+        else:
+            many = noun + "s"
+    return f"{count} {many}"
+
+
 @dataclass(frozen=True)
 class Capture:
     """Where the raw HTTP exchange behind a row is kept: a WARC record and its payload digest.

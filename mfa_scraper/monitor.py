@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mfa_scraper.health import LISTING_ITEMS_KEY
+from mfa_scraper.items import plural
 from mfa_scraper.urls import site_of
 
 COVERAGE_KEY = "mfa/coverage/"  # + "<site>/<field>": parsed articles with the field
@@ -191,8 +192,8 @@ class _Judged:
         drop = 100 * (before - now) / before if before else 0.0
         if drop > self.limits.found_drop:
             self.reasons.append(
-                f"{self.site}: {now} listing items on the first page of {len(common)} "
-                f"listings, {before} in run {run_id} (-{drop:.0f}%, limit "
+                f"{self.site}: {plural(now, 'listing item')} on the first page of "
+                f"{plural(len(common), 'listing')}, {before} in run {run_id} (-{drop:.0f}%, limit "
                 f"-{self.limits.found_drop:g}%): {TEMPLATE_HINT}")
 
     def coverage(self, past: list[tuple[str, dict[str, Any]]]) -> None:
@@ -200,13 +201,13 @@ class _Judged:
         parsed, least = self.metrics[PARSED], self.limits.min_articles
         if parsed < least:
             if parsed:
-                self.notes.append(f"coverage not judged: {parsed} parsed articles "
+                self.notes.append(f"coverage not judged: {plural(parsed, 'parsed article')} "
                                   f"(minimum {least})")
             return
         old = next(((r, m) for r, m in past if m.get(PARSED, 0) >= least), None)
         if old is None:
-            self.notes.append(f"coverage not judged: no healthy earlier run parsed {least} "
-                              "articles of this site")
+            self.notes.append("coverage not judged: no healthy earlier run parsed "
+                              f"{plural(least, 'article')} of this site")
             return
         run_id, before = old
         self.baseline["coverage"] = run_id
@@ -228,12 +229,13 @@ class _Judged:
         # Rising generic share = falling share of pages the site's own parser read.
         good, good_before = (n - k, (n0 - k0) / n0) if rising else (k, k0 / n0)
         what = "read only by the generic fallback" if rising else f"with {name}"
-        text = (f"{self.site}: {now:.0f}% of {n} parsed articles {what}, {then:.0f}% in run "
+        text = (f"{self.site}: {now:.0f}% of {plural(n, 'parsed article')} {what}, "
+                f"{then:.0f}% in run "
                 f"{run_id} ({sign}{moved:.0f} points, limit {sign}{limit:g})")
         if lower_tail(good, n, good_before) < SIGNIFICANCE:
             self.reasons.append(f"{text}: {TEMPLATE_HINT}")
         else:
-            self.notes.append(f"{text}: within chance for {n} articles, not judged")
+            self.notes.append(f"{text}: within chance for {plural(n, 'article')}, not judged")
 
 
 def lower_tail(k: int, n: int, p: float) -> float:
@@ -255,7 +257,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         shares = metrics.get("coverage") or {}
         cover = ", ".join(f"{name} {value:.0f}%" for name, value in shares.items())
         base = ", ".join(f"{what} vs run {run}" for what, run in metrics["baseline"].items())
-        lines.append(f"{site}: monitor: {first} items on {len(metrics['first_pages'])} first "
-                     f"listing pages, {metrics[PARSED]} articles parsed"
+        pages = plural(len(metrics["first_pages"]), "first listing page")
+        lines.append(f"{site}: monitor: {plural(first, 'item')} on {pages}, "
+                     f"{plural(metrics[PARSED], 'article')} parsed"
                      + (f" ({cover})" if cover else "") + (f"; {base}" if base else ""))
     return lines

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from mfa_scraper.items import plural
+
 NETWORK_KEY = "mfa/network/"
 LISTING_FAILURES_KEY = "mfa/listing_failures"
 MAX_LISTING_FAILURES = 200  # kept in the report; the count of all is totals.listing_errors
@@ -89,8 +91,3 @@ def network_lines(found: dict[str, dict[str, int]]) -> list[str]:
                           sorted(causes.items(), key=lambda item: -item[1]))
         lines.append(f"{host}: {shown}")
     return lines
-
-
-def plural(count: int, noun: str) -> str:
-    """``"1 request"``, ``"2 requests"``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -3,6 +3,12 @@
 ``table`` is the default on a terminal, ``jsonl`` when the output is piped. Values print as
 JSON would hold them (datetimes as ISO 8601); in a table and in CSV, lists and structs are
 JSON text (a table joins lists of strings with ``, ``).
+
+A table fits the terminal's width ($COLUMNS, else the terminal's; none when the output is not
+a terminal): free text (title, message, ...) is shortened with an ellipsis first, then columns
+are left out, named in a last line. An identifier a user copies into another command
+(article_id, url, run_id, a path) is never cut: it is shown whole or, apart from the table's
+first identifier, left out.
 """
 
 from __future__ import annotations
@@ -10,14 +16,28 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from mfa_scraper.items import to_jsonable
 
 FORMATS = ("table", "json", "jsonl", "csv")
-CELL_WIDTH = 60  # a table cell is cut to this many characters
+CELL_WIDTH = 60  # a table cell is cut to this many characters (an identifier never is)
 ELLIPSIS = "…"
+GAP = "  "  # between table columns
+# Values a user copies into another command: never cut; the first of a table never left out.
+IDENTIFIERS = frozenset({"article_id", "url", "run_id", "path", "output"})
+# Free text: shortened (down to MIN_TEXT characters) before any column is left out.
+TEXT = frozenset({"title", "message", "changed", "reasons", "access", "error", "diff", "old",
+                  "new", "categories"})
+MIN_TEXT = 12
+# Left out first (after empty columns) when a table is too wide, most dispensable first.
+DISPENSABLE = ("first_seen", "finished_at", "started_at", "language", "listing_pages", "failed",
+               "gone", "versions_written", "status", "version")
+# What a row is about: left out only after the text columns.
+ESSENTIAL = frozenset({"kind", "outcome", "check", "verdict"})
 
 
 def default_format(stream) -> str:
@@ -48,14 +68,79 @@ def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
     return text
 
 
-def table_lines(rows: list[dict[str, Any]], columns: Sequence[str]) -> Iterator[str]:
-    """An aligned text table: a header, a rule, one line per row."""
-    cells = [[cell(row.get(name)) for name in columns] for row in rows]
-    widths = [max([len(name)] + [len(line[i]) for line in cells]) for i, name in enumerate(columns)]
-    yield "  ".join(name.ljust(w) for name, w in zip(columns, widths, strict=True)).rstrip()
-    yield "  ".join("-" * w for w in widths)
+def terminal_width() -> int | None:
+    """The width tables must fit: $COLUMNS, else the terminal's; None (no limit) when the
+    output is not a terminal."""
+    return shutil.get_terminal_size(fallback=(0, 0)).columns or None
+
+
+def _shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the last one an ellipsis when cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + ELLIPSIS
+
+
+def _share(wanted: dict[str, int], room: int) -> dict[str, int]:
+    """Widths for text columns that want ``wanted`` characters within ``room``: the narrow
+    ones get what they want, the rest share what is left evenly."""
+    widths: dict[str, int] = {}
+    for count, name in enumerate(sorted(wanted, key=wanted.__getitem__)):
+        widths[name] = min(wanted[name], room // (len(wanted) - count))
+        room -= widths[name]
+    return widths
+
+
+def fit_columns(columns: Sequence[str], widths: dict[str, int], limit: int | None,
+                empty: Iterable[str] = ()) -> tuple[list[str], dict[str, int]]:
+    """The columns kept and their widths for a table of at most ``limit`` characters a line.
+
+    Text columns (``TEXT``) shrink first, down to ``MIN_TEXT``; then columns are left out:
+    the ``empty`` ones, the ``DISPENSABLE`` ones, the others from the right but the
+    ``ESSENTIAL`` ones, then text columns, the essential ones, identifiers but the first.
+    Identifiers keep their full width: a table whose first identifier is wider than
+    ``limit`` is wider too.
+    """
+    kept = list(columns)
+    if limit is None:
+        return kept, dict(widths)
+    ids = [name for name in kept if name in IDENTIFIERS]
+    rest = [name for name in kept[::-1] if name not in ids and name not in empty]
+    order = [*(name for name in kept if name in empty and name not in ids),
+             *(name for name in DISPENSABLE if name in rest),
+             *(name for name in rest if name not in (*TEXT, *ESSENTIAL, *DISPENSABLE)),
+             *(name for name in rest if name in TEXT),
+             *(name for name in rest if name in ESSENTIAL),
+             *ids[:0:-1]]  # what is left out first, in order
+    while True:
+        texts = {name: widths[name] for name in kept if name in TEXT}
+        fixed = sum(widths[name] for name in kept if name not in TEXT)
+        room = limit - fixed - len(GAP) * (len(kept) - 1)
+        least = sum(min(w, max(MIN_TEXT, len(name))) for name, w in texts.items())
+        if room >= least or not order:
+            fitted = {name: widths[name] for name in kept}
+            fitted.update(_share(texts, max(room, least)))
+            return kept, fitted
+        kept.remove(order.pop(0))
+
+
+def table_lines(rows: list[dict[str, Any]], columns: Sequence[str],
+                width: int | None = None) -> Iterator[str]:
+    """An aligned text table: a header, a rule, one line per row; within ``width``
+    characters a line (see ``fit_columns``), with a last line naming the columns left out."""
+    cells = [{name: cell(row.get(name), None if name in IDENTIFIERS else CELL_WIDTH)
+              for name in columns} for row in rows]
+    natural = {name: max([len(name)] + [len(line[name]) for line in cells]) for name in columns}
+    empty = [name for name in columns if not any(line[name] for line in cells)]
+    kept, widths = fit_columns(columns, natural, width, empty)
+    yield GAP.join(_shorten(name, widths[name]).ljust(widths[name]) for name in kept).rstrip()
+    yield GAP.join("-" * widths[name] for name in kept)
     for line in cells:
-        yield "  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip()
+        yield GAP.join(_shorten(line[name], widths[name]).ljust(widths[name])
+                       for name in kept).rstrip()
+    left_out = [name for name in columns if name not in kept]
+    if left_out:
+        note = (f"left out to fit {width} columns: {', '.join(left_out)} "
+                "(--format json shows every column)")
+        yield from textwrap.wrap(note, width, break_long_words=False, break_on_hyphens=False)
 
 
 def csv_lines(rows: list[dict[str, Any]], columns: Sequence[str]) -> Iterator[str]:
@@ -77,11 +162,11 @@ def _csv_cell(value: Any) -> Any:
 
 
 def format_rows(rows: Iterable[dict[str, Any]], fmt: str,
-                columns: Sequence[str] | None = None) -> Iterator[str]:
+                columns: Sequence[str] | None = None, *, indent: int = 0) -> Iterator[str]:
     """``rows`` as lines of text in ``fmt`` (one of ``FORMATS``).
 
     ``columns`` picks and orders the fields (default: those of the first row); JSON and
-    JSON Lines keep only those too.
+    JSON Lines keep only those too. A table fits ``terminal_width()`` less ``indent``.
     """
     rows = list(rows)
     columns = list(columns or (rows[0].keys() if rows else []))
@@ -94,7 +179,8 @@ def format_rows(rows: Iterable[dict[str, Any]], fmt: str,
         yield from csv_lines(picked, columns)
     elif fmt == "table":
         if picked:
-            yield from table_lines(picked, columns)
+            width = terminal_width()
+            yield from table_lines(picked, columns, None if width is None else width - indent)
     else:
         raise ValueError(f"unknown output format {fmt!r}: use one of {FORMATS}")
 
@@ -124,7 +210,7 @@ def section_lines(sections: dict[str, list[dict[str, Any]]], fmt: str) -> Iterat
     if fmt == "table":
         for name, rows in sections.items():
             yield f"{name}:"
-            yield from (f"  {line}" for line in format_rows(rows, fmt))
+            yield from (f"  {line}" for line in format_rows(rows, fmt, indent=2))
             yield ""
         return
     if fmt == "json":

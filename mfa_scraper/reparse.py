@@ -31,7 +31,7 @@ from mfa_scraper.captures import (
     decoded_body,
     read_payload,
 )
-from mfa_scraper.items import Article, Capture
+from mfa_scraper.items import Article, Capture, plural
 from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.pages.decode import first_decoding, sniff
@@ -58,9 +58,12 @@ class ReparseResult:
 
     def lines(self) -> list[str]:
         """A short human summary."""
-        found = [f"reparsed {self.reparsed} fetches of {self.runs} runs into {self.out}",
-                 f"{self.carried} fetches logged as they were (304, errors, no capture)",
-                 f"{len(self.changed)} articles parse differently now"]
+        parse = "parses" if len(self.changed) == 1 else "parse"
+        found = [f"reparsed {plural(self.reparsed, 'fetch')} of {plural(self.runs, 'run')} "
+                 f"into {self.out}",
+                 f"{plural(self.carried, 'fetch')} carried over as logged (304, errors, no "
+                 "capture)",
+                 f"{plural(len(self.changed), 'article')} {parse} differently now"]
         if self.replaced is not None:
             found.append(f"replaced {self.source}; the old archive is {self.replaced}")
         return found
@@ -261,8 +264,8 @@ def _swap(source: Path, target: Path, stamp: str) -> Path:
     if not found.ok:
         first = found.problems[0]
         count = len(found.problems)
-        raise ArchiveError(f"not replacing {source}: verify found {count} "
-                           f"problem{'' if count == 1 else 's'} in {target} "
+        raise ArchiveError(f"not replacing {source}: verify found {plural(count, 'problem')} "
+                           f"in {target} "
                            f"(first: {first.check}: {first.message})")
     lock = WriterLock(source)
     lock.acquire({"run_id": f"reparse-{stamp}", "pid": os.getpid()})

@@ -166,6 +166,55 @@ def test_list_output_formats(story, fmt):
         assert len(lines) == count + 2
 
 
+def test_list_ids_prints_only_article_ids_one_a_line(story):
+    rows = jsonl(invoke(story, "list"))
+    ids = ok(invoke(story, "list", "--ids")).splitlines()
+    assert ids == [row["article_id"] for row in rows]  # nothing else, newest first
+    every = ok(invoke(story, "list", "--ids", "--all-versions")).splitlines()
+    assert sorted(every) == sorted(ids)  # each id once
+    site = story.urls["urm"].removeprefix("http://")
+    urm = ok(invoke(story, "list", "--ids", "--site", site)).splitlines()
+    assert urm == [row["article_id"] for row in rows if row["site"] == site]
+    for key in ids[:2]:  # what `xargs -n1 mfa-archive history` does with them
+        assert jsonl(invoke(story, "history", key))[0]["outcome"] == "new"
+    both = invoke(story, "list", "--ids", "--format", "json")
+    assert both.exit_code == 2 and "give --ids or --format, not both" in both.stderr
+
+
+def in_terminal(story: Story, columns: int, *args: str) -> list[str]:
+    """``mfa-archive ARGS --format table`` for a terminal ``columns`` wide ($COLUMNS)."""
+    result = CliRunner(env={"COLUMNS": str(columns)}).invoke(
+        main, [*args, "--format", "table", "--archive", str(story.archive)])
+    return ok(result).splitlines()
+
+
+@pytest.mark.parametrize("columns", [80, 130, 200])
+def test_list_table_fits_the_terminal_and_never_cuts_an_id(story, columns):
+    ids = [row["article_id"] for row in jsonl(invoke(story, "list"))]
+    lines = in_terminal(story, columns, "list")
+    assert [line.split()[0] for line in lines[2:2 + len(ids)]] == ids  # whole, in order
+    widest = max(len(key) for key in ids)  # wider than 80: alone on its line
+    assert all(len(line) <= max(columns, widest) for line in lines), "\n".join(lines)
+    note = " ".join(lines[2 + len(ids):])
+    assert note.startswith(f"left out to fit {columns} columns: ")
+    left_out = note.split(": ", 1)[1].split(" (")[0].split(", ")
+    assert sorted(lines[0].split() + left_out) == sorted(
+        ["article_id", "site", "language", "created", "version", "first_seen", "title"])
+
+
+def test_history_and_changes_tables_fit_the_terminal(story):
+    key = edited(story)
+    lines = in_terminal(story, 100, "history", key)
+    assert all(len(line) <= 100 for line in lines[:-1]), "\n".join(lines)  # the last: a summary
+    assert lines[0].split()[:3] == ["time", "run_id", "outcome"]
+    assert any(line.endswith("…") for line in lines[2:4])  # titles shortened
+    assert "left out to fit 100 columns" in " ".join(lines)
+    changes = in_terminal(story, 250, "changes")
+    assert all(len(line) <= 250 for line in changes), "\n".join(changes)
+    words = {word for line in changes for word in line.split()}
+    assert {row["article_id"] for row in jsonl(invoke(story, "changes"))} <= words
+
+
 # -- show ---------------------------------------------------------------------------------------
 
 
@@ -228,7 +277,26 @@ def test_history_flags_silent_edits_and_cosmetic_bumps(story):
     assert {k for k, f in flags.items() if f == "silent edit"} == silent
     assert {k for k, f in flags.items() if f == "cosmetic bump"} == cosmetic
     table = ok(invoke(story, "history", sorted(cosmetic)[0], "--format", "table"))
-    assert "cosmetic bump" in table and table.splitlines()[-1].endswith("1 cosmetic bumps")
+    assert "cosmetic bump" in table and table.splitlines()[-1].endswith(", 1 cosmetic bump")
+
+
+def test_history_summary_counts_in_the_singular_when_one(story):
+    added = sorted(story.ids("added"))[0]  # new in revision 2: one version, one fetch
+    table = ok(invoke(story, "history", added, "--format", "table"))
+    assert table.splitlines()[-1] == (
+        f"{added}: 1 version, 1 fetch, 0 silent edits, 0 cosmetic bumps")
+    edited_key = edited(story)
+    table = ok(invoke(story, "history", edited_key, "--format", "table"))
+    assert table.splitlines()[-1].startswith(f"{edited_key}: 2 versions, 2 fetches, ")
+
+
+def test_export_of_one_row_says_1_row(story, tmp_path):
+    key = sorted(story.ids("added"))[0]
+    title = story.truth[2][key]["title"]
+    out = tmp_path / "one.jsonl"
+    result = invoke(story, "export", "--search", title, str(out))
+    assert len(out.read_text().splitlines()) == 1, result.output
+    assert result.stderr == f"exported 1 row to {out}\n"
 
 
 def test_history_of_an_unknown_url_is_one_line(story):

@@ -117,7 +117,7 @@ def test_compaction_leaves_an_index_of_the_merged_files(tmp_path):
     compact(tmp_path)
     assert len(read_index(tmp_path).covers) == 1
     with ArchiveWriter(tmp_path, now=Clock()) as writer:
-        assert writer.report()["writer"]["index"] == "saved, 1 files"
+        assert writer.report()["writer"]["index"] == "saved, 1 file"
         assert writer.known(URLS[3]).version == 3
     assert verify_archive(tmp_path).ok
 
@@ -131,7 +131,7 @@ def test_small_runs_leave_the_index_alone_and_the_next_writer_reads_their_files(
         writer.record(make_article(url="https://urm.lt/en/news/7", body="Edited."))
     assert index_path(tmp_path).read_bytes() == before
     with ArchiveWriter(tmp_path, now=Clock()) as writer:
-        assert writer.report()["writer"]["index"] == "saved, 1 files + 1 newer"
+        assert writer.report()["writer"]["index"] == "saved, 1 file + 1 newer"
         assert writer.known("https://urm.lt/en/news/7").version == 2
         assert writer.record(make_article(url="https://urm.lt/en/news/7", body="Edited.")) \
             == "unchanged"
@@ -158,7 +158,7 @@ def test_a_failed_index_write_is_reported_and_loses_nothing(tmp_path, monkeypatc
     assert index_path(tmp_path).read_bytes() == before
     assert not list((tmp_path / ".tmp").iterdir())
     monkeypatch.undo()
-    assert index_how(tmp_path) == "saved, 1 files + 1 newer"
+    assert index_how(tmp_path) == "saved, 1 file + 1 newer"
     assert verify_archive(tmp_path).ok
 
 

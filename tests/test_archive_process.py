@@ -167,7 +167,7 @@ def test_a_writer_killed_between_its_data_files_and_the_index(tmp_path):
     assert index_path(tmp_path).read_bytes() == index  # covers only the first run's files
     assert verify_archive(tmp_path).ok
     with ArchiveWriter(tmp_path) as after:
-        assert after.report()["writer"]["index"] == "saved, 1 files + 1 newer"
+        assert after.report()["writer"]["index"] == "saved, 1 file + 1 newer"
         assert after.known("https://urm.lt/en/news/2").version == 2
         assert after.record(make_article(2)) == "changed"  # back to "Text 2": version 3
     assert Archive(tmp_path).latest()["version"].to_pylist() == [2, 3, 2]

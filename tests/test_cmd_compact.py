@@ -150,7 +150,7 @@ def test_a_real_kill_leaves_an_archive_that_compact_repairs(root, step, when):
     _check_interrupted(root, before)
     result = invoke(root, "compact")
     assert result.exit_code == 0, result.output
-    assert "finished 1 interrupted merges" in result.stderr
+    assert "finished 1 interrupted merge\n" in result.stderr
     assert_compacted(root, before)
 
 

@@ -98,6 +98,7 @@ def test_verify_as_a_table_and_as_a_library_call(story, tmp_path):
     table = invoke(root, "verify", "--format", "table")
     assert table.exit_code == 1
     assert table.stdout.splitlines()[0].split() == ["check", "path", "message"]
+    assert table.stderr.startswith("1 problem: ")
 
 
 # -- bad input ----------------------------------------------------------------------------------

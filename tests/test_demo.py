@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -13,10 +15,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mfa_scraper.archive import Archive
+from mfa_scraper import demo as demo_module
+from mfa_scraper.archive import Archive, ArchiveWriter
 from mfa_scraper.cli import main
-from mfa_scraper.demo import body_diff, changed_fields, reading_hint, run_line
-from mfa_scraper.replica.fixture import PROJECT_ROOT
+from mfa_scraper.demo import (
+    DEMO_FILE,
+    DemoError,
+    body_diff,
+    changed_fields,
+    reading_hint,
+    run_demo,
+    run_line,
+)
+from mfa_scraper.items import Article
+from mfa_scraper.replica.fixture import PROJECT_ROOT, free_ports
 
 READ_IT = "read it with pandas, from the readers extra (README, Reading it):"
 RUN_LINE = re.compile(r"^  run (\S+): (\d+) versions written; fetches: .*; (healthy|unhealthy)")
@@ -144,3 +156,57 @@ def test_demo_refuses_a_directory_that_is_not_an_archive(tmp_path):
         f"error: {tmp_path} is not an archive: it has none of articles/, fetches/, runs/ "
         "but other content (notes.txt)"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "writer.lock"}
+
+
+def test_a_demo_run_again_into_its_archive_serves_the_same_sites(tmp_path, monkeypatch):
+    picked = []
+
+    def other_ports(count: int) -> int:  # as a new process would: other free ports each time
+        picked.append(free_ports(count, first=20000 + 4000 * len(picked)))
+        return picked[-1]
+
+    monkeypatch.setattr(demo_module, "free_ports", other_ports)
+    archive = tmp_path / "archive"
+    first = run_demo(archive, 3)
+    before = Archive(archive).latest(columns=["site"])
+    sites, ids = set(before["site"].to_pylist()), set(before["article_id"].to_pylist())
+    assert len(sites) == 4
+    second = run_demo(archive, 3)
+    after = Archive(archive).latest(columns=["site"])
+    assert set(after["site"].to_pylist()) == sites  # the same ports: not a second copy
+    assert set(after["article_id"].to_pylist()) == ids
+    assert len(picked) == 1
+    again = second.runs[0]["totals"]["fetches"]  # revision 1 again, over revision 2
+    assert again["new"] == 0 and again["unchanged"] + again["not_modified"] > 0, again
+    assert second.article_id == first.article_id
+    assert [row["version"] for row in second.versions] == [1, 2, 3, 4]  # edited back and forth
+    # The archive's replica ports (in demo.json) taken by something else: a clear refusal.
+    urls = json.loads((archive / DEMO_FILE).read_text())["urls"]
+    assert {url.removeprefix("http://") for url in urls.values()} == sites
+    port = min(int(url.rsplit(":", 1)[1]) for url in urls.values())
+    kept = snapshot(archive)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port + 1))
+        busy.listen()
+        with pytest.raises(DemoError, match=f"port {port + 1} is in use now"):
+            run_demo(archive, 3)
+    assert snapshot(archive) == kept
+
+
+def test_demo_refuses_an_archive_of_real_crawls(tmp_path):
+    story = Article(url="https://www.urm.lt/en/news/928/story:1", site="urm.lt", language="en",
+                    cms="current", title="Story", body_text="Text.")
+    with ArchiveWriter(tmp_path, arguments={"spider": "mfa_news", "sites": ["urm"]}) as writer:
+        writer.record(story)
+    kept = snapshot(tmp_path)
+    result = CliRunner().invoke(main, ["demo", "--archive", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {tmp_path} is an archive of real crawls, not a demo's: the demo will not mix "
+        "replica articles into it; give a new or empty directory"]
+    assert snapshot(tmp_path) == kept

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
+import re
 import resource
+import shlex
 import shutil
 import socket
 import subprocess
@@ -30,6 +33,7 @@ from tests.crawling import FAST, PROJECT, listing_urls
 from tests.warc_tools import warcio_ok
 
 SMALL_FILES = {"WARC_MAX_BYTES": "20000"}  # several files per run: rotation is exercised
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def crawl(archive: Path, replica, *, limit: int | None = None, **settings: str):
@@ -126,6 +130,33 @@ def test_raw_writes_the_bytes_the_replica_served(crawled):
     assert decoded.stdout_bytes == served(url, gzip=False)
     missing = cli(archive, "raw", url, "--version", "2")
     assert missing.exit_code == 1 and "has no version 2" in missing.stderr
+
+
+def test_raw_help_examples_give_what_their_file_names_say(crawled, tmp_path):
+    archive, _, _ = crawled
+    url = Archive(archive).latest().to_pylist()[0]["url"]
+    assert served(url, gzip=True)[:2] == GZIP_MAGIC  # the capture is gzip-encoded
+    text = " ".join(CliRunner().invoke(main, ["raw", "--help"]).stdout.split())
+    examples = re.findall(r"mfa-archive raw https?://[^>]*> \S+", text)
+    assert any(example.endswith(".html") for example in examples), text
+    script = Path(sys.executable).with_name("mfa-archive")
+    for example in examples:
+        # As documented, on this archive's article (the archive has its version 1 only).
+        documented = example.split()[2]
+        line = (example.replace("mfa-archive", shlex.quote(str(script)), 1)
+                .replace(documented, shlex.quote(url)).replace("--version 2", "--version 1"))
+        done = subprocess.run(["bash", "-c", line], cwd=tmp_path, capture_output=True,
+                              env={**os.environ, "MFA_ARCHIVE": str(archive)}, timeout=60)
+        assert done.returncode == 0, done.stderr
+        name = example.rsplit("> ", 1)[1]
+        body = (tmp_path / name).read_bytes()
+        if name.endswith((".html", ".htm")):  # the document itself
+            assert body[:2] != GZIP_MAGIC and body == served(url, gzip=False), example
+            assert b"<html" in body[:1000].lower(), example
+        elif name.endswith(".gz"):
+            assert gzip.decompress(body) == served(url, gzip=False), example
+        else:  # .bin: the bytes as sent
+            assert name.endswith(".bin") and body == served(url, gzip=True), example
 
 
 def test_a_missing_or_truncated_warc_file_is_a_clear_error(crawled, tmp_path):

@@ -30,6 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from mfa_scraper.items import plural
+
 from .errors import ArchiveError
 from .lock import WriterLock
 from .lookup import arange, from_array, highest_per_id
@@ -133,7 +135,8 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     written = pq.ParquetFile(staged).metadata.num_rows
     if written != merge.rows:
         staged.unlink()
-        raise ArchiveError(f"merging {folder} wrote {written} rows instead of {merge.rows}")
+        raise ArchiveError(f"merging {folder} wrote {plural(written, 'row')} instead of "
+                           f"{merge.rows}")
     return staged
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mfa_scraper.items import plural
 from mfa_scraper.urls import site_of
 
 from .errors import ArchiveWriteError
@@ -125,7 +126,8 @@ class ArticleIndex:
                 why += f"; not saved: {error}"
             return cls(root, rebuilt, empty_index(), f"rebuilt ({why})")
         newer = [path for key, path in files.items() if key not in saved.covers]
-        how = f"saved, {len(saved.covers)} files" + (f" + {len(newer)} newer" if newer else "")
+        how = f"saved, {plural(len(saved.covers), 'file')}" + (
+            f" + {len(newer)} newer" if newer else "")
         return cls(root, saved, latest_of(newer), how)
 
     def save_due(self, run_versions: int) -> bool:

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mfa_scraper.items import plural
+
 from .errors import ArchiveError
 from .outcomes import FAILURE_OUTCOMES, OUTCOMES, SUCCESS_OUTCOMES
 from .store import RUNS, atomic_write
@@ -62,7 +64,8 @@ def default_health(report: dict[str, Any]) -> Health:
     if not succeeded:
         reasons.append(f"no fetch succeeded ({attempts} attempted)")
     if attempts and failed / attempts > MAX_FAILURE_SHARE:
-        reasons.append(f"{failed} of {attempts} fetches failed (limit {MAX_FAILURE_SHARE:.0%})")
+        reasons.append(f"{failed} of {plural(attempts, 'fetch')} failed "
+                       f"(limit {MAX_FAILURE_SHARE:.0%})")
     return Health(healthy=not reasons, reasons=tuple(reasons))
 
 

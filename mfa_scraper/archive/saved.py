@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from mfa_scraper.items import plural
+
 from .errors import ArchiveError
 from .lookup import arange, highest_per_id, to_q
 from .scan import articles_scan
@@ -151,8 +153,8 @@ def read_index(root: Path) -> SavedIndex | None:
         table = pa.table(columns, schema=INDEX_SCHEMA)
         covers = {str(key): int(size) for key, size in meta["files"].items()}
         if meta["format"] != FORMAT or meta["articles"] != table.num_rows:
-            raise ValueError(f"format {meta['format']}, {meta['articles']} articles listed, "
-                             f"{table.num_rows} rows")
+            raise ValueError(f"format {meta['format']}, {plural(meta['articles'], 'article')} "
+                             f"listed, {plural(table.num_rows, 'row')}")
     except (OSError, KeyError, TypeError, ValueError, AttributeError, pa.ArrowException) as error:
         raise IndexProblem(f"unusable index {path}: {error}") from error
     ids = table["article_id"]

@@ -11,6 +11,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mfa_scraper.items import plural
+
 from .compact import half_done, read_journals
 from .errors import ArchiveError
 from .outcomes import CHANGED, NEW
@@ -239,8 +241,10 @@ class _Checker:
         wrong = sorted(k for k in expected.keys() | found.keys()
                        if expected.get(k) != found.get(k))
         if wrong:
-            self.problem("index", path, f"{len(wrong)} articles differ from the files it "
-                         f"covers (first: {wrong[0]}): run `mfa-archive compact` to rebuild it")
+            differ = "differs" if len(wrong) == 1 else "differ"
+            self.problem("index", path, f"{plural(len(wrong), 'article')} {differ} from the "
+                         f"files it covers (first: {wrong[0]}): run `mfa-archive compact` to "
+                         "rebuild it")
 
 
 def verify_archive(path: str | Path) -> VerifyReport:

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 from warcio.warcwriter import WARCWriter
 
-from mfa_scraper.items import Capture
+from mfa_scraper.items import Capture, plural
 
 from .digests import EMPTY_DIGEST, DigestIndex, Original
 from .errors import CaptureError
@@ -51,7 +51,7 @@ def _write_all(handle: BinaryIO, data: bytes) -> None:
     while view:
         written = handle.write(view)
         if not written:
-            raise OSError(f"wrote nothing of {len(view)} bytes")
+            raise OSError(f"wrote nothing of {plural(len(view), 'byte')}")
         view = view[written:]
 
 
@@ -229,4 +229,5 @@ def capture_reasons(report: dict[str, Any]) -> list[str]:
     if not failures:
         return []
     first = (report.get("errors") or ["?"])[0]
-    return [f"{failures} HTTP exchanges could not be written to WARC files (first: {first})"]
+    return [f"{plural(failures, 'HTTP exchange')} could not be written to WARC files "
+            f"(first: {first})"]

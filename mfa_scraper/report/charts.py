@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from html import escape
 
+from mfa_scraper.items import plural
+
 from .data import Month
 
 WIDTH, HEIGHT = 1100, 320
@@ -154,7 +156,7 @@ def monthly_chart(chart_id: str, title: str, counts: dict[str, Counter[Month]], 
     rest = [site for site in sites if not colours.get(site)]
     series = [Series(site, colours[site], [counts[site][m] for m in months]) for site in kept]
     if rest:
-        series.append(Series(f"{len(rest)} other site{'s' if len(rest) > 1 else ''}",
+        series.append(Series(plural(len(rest), "other site"),
                              OTHER_COLOUR, [sum(counts[site][m] for site in rest)
                                             for m in months]))
     bars = [f"{y}-{m:02d}" for y, m in months]

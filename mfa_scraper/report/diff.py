@@ -11,6 +11,8 @@ import difflib
 import re
 from html import escape
 
+from mfa_scraper.items import plural
+
 CONTEXT = 1  # unchanged paragraphs shown on each side of a change
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 
@@ -57,7 +59,7 @@ def side_by_side(before: str | None, after: str | None, old_label: str, new_labe
                 shown = [*shown[:keep_head], -hidden, *shown[len(shown) - keep_tail:]]
             for k in shown:
                 if k < 0:
-                    note = f"… {-k} unchanged paragraph{'s' if k < -1 else ''} …"
+                    note = f"… {plural(-k, 'unchanged paragraph')} …"
                     rows.append(f'<tr class="skip"><td colspan="4">{note}</td></tr>')
                 else:
                     text = escape(a[i1 + k])

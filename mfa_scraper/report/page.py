@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from mfa_scraper.items import plural
+
 from .charts import OUTCOME_COLOURS, monthly_chart, runs_chart, site_colours
 from .data import Change, ReportData, RunRow
 from .diff import side_by_side, words
@@ -140,8 +142,9 @@ def _gone(data: ReportData) -> str:
         f'<td class="t">{_when(item.gone_since)}</td><td class="num">{item.status or ""}</td>'
         f'<td class="num">{item.gone_fetches}</td><td class="t">{_when(item.last_ok)}</td>'
         f"<td class=\"num\">{item.last_version or ''}</td></tr>" for item in data.gone)
-    note = (f'<p class="note">{data.returned} article(s) were gone once and are back.</p>'
-            if data.returned else "")
+    were, are = ("was", "is") if data.returned == 1 else ("were", "are")
+    note = (f'<p class="note">{plural(data.returned, "article")} {were} gone once and {are} '
+            "back.</p>" if data.returned else "")
     return ('<table class="data" id="gone-table"><tr><th>article (last archived title)</th>'
             "<th>site</th><th>gone since</th><th>status</th><th>gone fetches</th>"
             "<th>last found</th><th>last version</th></tr>"
@@ -189,8 +192,9 @@ def render(data: ReportData) -> str:
                           data.edits, "edits", colours)
     runs = data.runs[-MAX_RUN_BARS:]
     health = runs_chart("chart-runs", "Fetch outcomes and health verdict of each run", runs)
-    undated = (f'<p class="note">{data.undated} article(s) have no created date and are not '
-               "counted.</p>" if data.undated else "")
+    have, are = ("has", "is") if data.undated == 1 else ("have", "are")
+    undated = (f'<p class="note">{plural(data.undated, "article")} {have} no created date and '
+               f"{are} not counted.</p>" if data.undated else "")
     if data.changes:
         changes = "".join(_change(change) for change in data.changes)
         if data.total_changes > len(data.changes):

@@ -18,7 +18,7 @@ from mfa_scraper import access, browser, monitor, network, pages
 from mfa_scraper import sites as registry
 from mfa_scraper.health import RESUMED_KEY
 from mfa_scraper.hostblock import HostBlocked
-from mfa_scraper.items import ArticleFetch, FetchOutcome
+from mfa_scraper.items import ArticleFetch, FetchOutcome, plural
 from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.spiders import jobdir as job
@@ -103,7 +103,7 @@ class MfaNewsSpider(scrapy.Spider):
                 f"download delay={get.getfloat('DOWNLOAD_DELAY')}s, "
                 f"autothrottle={get.getbool('AUTOTHROTTLE_ENABLED')}, "
                 f"retries={get.getint('RETRY_TIMES')} (back-off, Retry-After honoured), "
-                f"hosts given up after {get.getint('MFA_BLOCKED_HOST_LIMIT')} refusals "
+                f"hosts given up after {plural(get.getint('MFA_BLOCKED_HOST_LIMIT'), 'refusal')} "
                 f"in a row, browser for {get.getlist(browser.HOSTS_SETTING) or 'no host'}, "
                 f"User-Agent={get.get('USER_AGENT')!r}")
 
@@ -130,8 +130,8 @@ class MfaNewsSpider(scrapy.Spider):
             self.job_dir, self.settings.get("ARCHIVE_DIR"), run_id)
         self.crawler.stats.set_value(RESUMED_KEY, len(earlier))
         if self.done_in_job:
-            self.logger.info("resuming job %s: %d articles already fetched by this job",
-                             self.job_dir, len(self.done_in_job))
+            self.logger.info("resuming job %s: %s already fetched by this job",
+                             self.job_dir, plural(len(self.done_in_job), "article"))
 
     def revisit_when_idle(self):
         """With revisit=all, once the listings are done, re-fetch every archived article of
