@@ -44,7 +44,9 @@ def _commands(program: str) -> list[tuple[str, list[str]]]:
                     start = words.index(program) + 1
                     end = next((i for i in range(start, len(words)) if words[i] in SHELL_BREAKS),
                                len(words))
-                    found.append((f"{doc.name}: {line.strip()}", words[start:end]))
+                    # Under xargs the piped-in value (an article id) comes last.
+                    piped = [STORY] if "xargs" in words[:start] else []
+                    found.append((f"{doc.name}: {line.strip()}", words[start:end] + piped))
                     words = words[end:]
     return found
 
