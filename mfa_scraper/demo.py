@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from mfa_scraper.archive import Archive, ArchiveError, content_changes, version_infos
 from mfa_scraper.archive.diff import paragraphs
-from mfa_scraper.crawl import SETTINGS_MODULE
+from mfa_scraper.crawler.runner import SETTINGS_MODULE
 from mfa_scraper.items import plural
 from mfa_scraper.replica.data import Dataset
 from mfa_scraper.replica.fixture import PROJECT_ROOT, free_ports, running_replica

@@ -36,8 +36,8 @@ from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.pages.decode import first_decoding, sniff
 from mfa_scraper.pages.version import PARSER_VERSION
+from mfa_scraper.runhealth.validation import problems
 from mfa_scraper.urls import article_id
-from mfa_scraper.validation import problems
 
 # Fetches whose outcome the parser decided (a 2xx page parsed, refused or found blocked).
 PARSED = ("new", "changed", "unchanged", "unparsed", "forbidden", "challenge")

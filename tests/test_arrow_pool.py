@@ -3,7 +3,7 @@
 import pyarrow as pa
 import pytest
 
-from mfa_scraper.pipelines import use_arrow_pool
+from mfa_scraper.crawler.pipelines import use_arrow_pool
 
 
 @pytest.fixture

@@ -220,7 +220,7 @@ def test_crawl_verbose_shows_scrapys_log_and_keeps_its_file(listing, tmp_path):
 
 
 def test_progress_line_shows_the_busiest_sites_first():
-    from mfa_scraper.extensions import progress_line
+    from mfa_scraper.crawler.extensions import progress_line
 
     stats = {"mfa/listing_pages": 3, "mfa/outcome/new": 5, "mfa/outcome/unchanged": 2,
              "scheduler/enqueued": 12, "scheduler/dequeued": 9,

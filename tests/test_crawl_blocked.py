@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from mfa_scraper.access import ADVICE, classify
 from mfa_scraper.archive import (
     BLOCKED_OUTCOMES,
     CHALLENGE,
@@ -32,6 +31,7 @@ from mfa_scraper.replica.data import Dataset
 from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.replica.server import Replica
+from mfa_scraper.runhealth.access import ADVICE, classify
 from mfa_scraper.urls import site_of
 from tests.crawling import FAST, PROJECT, listing_urls
 

@@ -17,8 +17,8 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
 from mfa_scraper.archive import Archive
-from mfa_scraper.network import cause_of, network_lines
 from mfa_scraper.replica.fixture import running_replica
+from mfa_scraper.runhealth.network import cause_of, network_lines
 from tests.crawling import PROJECT
 
 LISTING = "/en/news/928"

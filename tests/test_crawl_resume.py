@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -20,9 +21,9 @@ import pytest
 
 from mfa_scraper.archive import Archive
 from mfa_scraper.captures import finished_files
+from mfa_scraper.crawler.spiders.jobdir import RUNNING, RUNS
 from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
-from mfa_scraper.spiders.jobdir import RUNNING, RUNS
 from mfa_scraper.urls import article_id
 from tests.crawling import FAST, PROJECT, expected_archive, fault_free, listing_urls
 from tests.warc_tools import warcio_ok
@@ -170,3 +171,15 @@ def test_a_finished_job_restarted_fetches_no_article(fresh, tmp_path):
                               timeout=120)
         assert done.returncode == 0, done.stderr[-3000:]
     assert set(article_requests(fresh).values()) == {1}
+
+
+def test_a_job_state_pickled_before_the_package_regrouping_still_loads():
+    """spider.state of a job directory written when the spiders were mfa_scraper.spiders:
+    its HeldPages unpickles (through the old path) and goes on where it stopped."""
+    from mfa_scraper.crawler.spiders.pager import HeldPages
+
+    state = pickle.loads((PROJECT / "tests/fixtures/jobdir/spider.state").read_bytes())
+    held = state["held"]
+    assert isinstance(held, HeldPages) and state["requested"]
+    assert held.report(1, too_old=False) is None  # 3 articles held the page; 1 had reported
+    assert held.report(1, too_old=False) == ("https://www.urm.lt/en/news/928?page=2", 2)

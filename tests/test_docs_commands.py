@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from mfa_scraper import crawl as crawl_module
 from mfa_scraper.archive import ArchiveWriter
 from mfa_scraper.cli import main
-from mfa_scraper.crawl import CrawlResult
-from mfa_scraper.spiders.params import CrawlArgs
+from mfa_scraper.crawler import runner as crawl_module
+from mfa_scraper.crawler.runner import CrawlResult
+from mfa_scraper.crawler.spiders.params import CrawlArgs
 from tests.test_archive_versions import Clock, make_article
 
 ROOT = Path(__file__).resolve().parent.parent

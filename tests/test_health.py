@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mfa_scraper.archive import OUTCOMES
-from mfa_scraper.health import verdict
+from mfa_scraper.runhealth.verdict import verdict
 
 
 def report(listing_pages=3, listing_errors=0, sites=None, **fetches):

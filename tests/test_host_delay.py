@@ -12,8 +12,12 @@ from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.utils.test import get_crawler
 
-from mfa_scraper.access import access_counts
-from mfa_scraper.middlewares import _DELAY_BEFORE_BACKOFF, raise_host_delay, restore_host_delay
+from mfa_scraper.crawler.middlewares import (
+    _DELAY_BEFORE_BACKOFF,
+    raise_host_delay,
+    restore_host_delay,
+)
+from mfa_scraper.runhealth.access import access_counts
 
 URM = Request("https://www.urm.lt/en/news/928/story:1")
 EE = Request("https://ee.mfa.lt/en/news/story:2")

@@ -1,4 +1,5 @@
-"""The dependency direction of design.md, checked on the source: no Scrapy in pages or archive."""
+"""The dependency direction, checked on the source: Scrapy and Twisted only in crawler/, and
+each lower layer importing only the layers under it."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ ALLOWED = {
     "pages": {"mfa_scraper.items", "mfa_scraper.urls"},
     "archive": {"mfa_scraper.items", "mfa_scraper.urls"},
     "captures": {"mfa_scraper.items"},
+    "runhealth": {"mfa_scraper.items", "mfa_scraper.urls", "mfa_scraper.pages",
+                  "mfa_scraper.archive"},
 }
-SCRAPY_FREE = ("items", "urls", "pages", "archive", "captures")
+SCRAPY_PACKAGES = ("scrapy", "twisted", "scrapy_playwright", "playwright")
 
 
 def _modules(layer: str) -> list[Path]:
@@ -34,11 +37,26 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("layer", SCRAPY_FREE)
-def test_layer_never_imports_scrapy(layer):
-    for path in _modules(layer):
-        offenders = {n for n in _imports(path) if n.split(".")[0] in ("scrapy", "twisted")}
-        assert not offenders, f"{path.name} imports {offenders}"
+def test_only_the_crawler_imports_scrapy_or_twisted():
+    crawler = PACKAGE / "crawler"
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if crawler in path.parents:
+            continue
+        offenders = {n for n in _imports(path) if n.split(".")[0] in SCRAPY_PACKAGES}
+        assert not offenders, f"{path.relative_to(PACKAGE)} imports {offenders}"
+
+
+def test_no_lower_layer_imports_the_crawler_or_the_cli():
+    for layer in ALLOWED:
+        for path in _modules(layer):
+            upper = {n for n in _imports(path)
+                     if n.startswith(("mfa_scraper.crawler", "mfa_scraper.cli"))}
+            assert not upper, f"{path.relative_to(PACKAGE)} imports {upper}"
+
+
+def test_few_modules_at_the_top_of_the_package():
+    modules = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(modules) <= 8, modules
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
@@ -47,11 +65,13 @@ def test_layer_imports_only_lower_layers(layer):
     for path in _modules(layer):
         project = {n for n in _imports(path) if n.startswith("mfa_scraper")}
         foreign = {n for n in project if not n.startswith(own)}
-        assert foreign <= ALLOWED[layer], f"{path.name} imports {foreign - ALLOWED[layer]}"
+        wrong = {n for n in foreign
+                 if not any(n == ok or n.startswith(ok + ".") for ok in ALLOWED[layer])}
+        assert not wrong, f"{path.name} imports {wrong}"
 
 
 def test_spiders_have_no_selectors():
-    for path in _modules("spiders"):
+    for path in _modules("crawler/spiders"):
         source = path.read_text(encoding="utf-8")
         assert ".css(" not in source and ".xpath(" not in source, path.name
 

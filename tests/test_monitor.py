@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mfa_scraper.health import verdict
-from mfa_scraper.monitor import (
+from mfa_scraper.pages import parse_article
+from mfa_scraper.runhealth.monitor import (
     Thresholds,
     check,
     count_article,
@@ -14,7 +14,7 @@ from mfa_scraper.monitor import (
     site_metrics,
     summary_lines,
 )
-from mfa_scraper.pages import parse_article
+from mfa_scraper.runhealth.verdict import verdict
 from tests.test_health import report as run_totals
 
 SITE = "osce.mfa.lt"

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from mfa_scraper.output import ELLIPSIS, format_rows, section_lines, terminal_width
+from mfa_scraper.cli.output import ELLIPSIS, format_rows, section_lines, terminal_width
 
 COLUMNS = ("article_id", "site", "language", "created", "version", "first_seen", "title")
 LONG_ID = "https://urm.lt/en/news/928/the-minister-met-his-counterparts-to-discuss-the-future:1234"

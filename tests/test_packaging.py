@@ -50,7 +50,8 @@ def test_scrapyd_tools_get_a_setuptools_between_77_and_80():
 def test_setup_py_reads_the_project_from_pyproject():
     """The committed setup.py (scrapyd-deploy writes its own when there is none) runs with this
     virtualenv's setuptools and takes name, version and the scrapy entry point from pyproject."""
-    assert PYPROJECT["project"]["entry-points"]["scrapy"] == {"settings": "mfa_scraper.settings"}
+    settings = {"settings": "mfa_scraper.crawler.settings"}
+    assert PYPROJECT["project"]["entry-points"]["scrapy"] == settings
     result = subprocess.run([sys.executable, "setup.py", "--name", "--version"], cwd=PROJECT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
+from mfa_scraper.crawler.spiders.params import ArgumentError, CrawlArgs
 from tests.crawling import PROJECT
 
 GOOD = [

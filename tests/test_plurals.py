@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from mfa_scraper import network
-from mfa_scraper.access import access_line, slowed_line
 from mfa_scraper.archive import default_health
 from mfa_scraper.captures.writer import capture_reasons
 from mfa_scraper.demo import run_line
-from mfa_scraper.health import LISTING_ITEMS_KEY, verdict
 from mfa_scraper.items import plural
-from mfa_scraper.monitor import summary_lines
 from mfa_scraper.reparse import ReparseResult
 from mfa_scraper.report.data import ReportData
 from mfa_scraper.report.page import render
+from mfa_scraper.runhealth import network
+from mfa_scraper.runhealth.access import access_line, slowed_line
+from mfa_scraper.runhealth.monitor import summary_lines
+from mfa_scraper.runhealth.verdict import LISTING_ITEMS_KEY, verdict
 
 
 @pytest.mark.parametrize(("count", "noun", "expected"), [

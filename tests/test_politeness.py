@@ -28,7 +28,7 @@ PRIVATE_PATH = PRIVATE_PREFIX + "news/internal-briefing:9999"
 
 def project_settings() -> Settings:
     settings = Settings()
-    settings.setmodule("mfa_scraper.settings", priority="project")
+    settings.setmodule("mfa_scraper.crawler.settings", priority="project")
     return settings
 
 
@@ -123,7 +123,7 @@ def test_robots_txt_is_fetched_first_and_obeyed(polite):
         assert paths[0] == "/robots.txt" and paths.count("/robots.txt") == 1, site
         assert not [p for p in paths if p.startswith(PRIVATE_PREFIX)], site
     # Each site's private URL is a later start URL than its listings: it waited for robots.txt
-    # (Scrapy 2.19 let such waiters through; mfa_scraper.middlewares.RobotsTxtMiddleware).
+    # (Scrapy 2.19 let such waiters through; mfa_scraper.crawler.middlewares.RobotsTxtMiddleware).
     assert f"'robotstxt/forbidden': {len(polite['logs'])}," in polite["result"].stderr
 
 

@@ -156,7 +156,7 @@ def test_readme_deploy_builds_the_project_egg_and_scrapyd_takes_it(scrapyd, chec
     # The whole package, and the entry point through which scrapyd's runner finds the settings.
     modules = set(git("ls-files", "mfa_scraper", cwd=checkout).split())
     assert modules and modules <= names
-    assert "[scrapy]\nsettings = mfa_scraper.settings" in entry_points
+    assert "[scrapy]\nsettings = mfa_scraper.crawler.settings" in entry_points
 
 
 def test_readme_deploy_leaves_the_checkout_clean(checkout, deployed):

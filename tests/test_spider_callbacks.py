@@ -14,14 +14,14 @@ from scrapy.utils.spider import iter_spider_classes
 
 def test_setting_is_off_because_this_test_makes_the_check():
     settings = Settings()
-    settings.setmodule("mfa_scraper.settings", priority="project")
+    settings.setmodule("mfa_scraper.crawler.settings", priority="project")
     assert settings.getbool("WARN_ON_GENERATOR_RETURN_VALUE") is False
 
 
 def test_no_generator_method_of_a_spider_returns_a_value():
     checked = []
-    package = importlib.import_module("mfa_scraper.spiders")
-    for info in pkgutil.iter_modules(package.__path__, "mfa_scraper.spiders."):
+    package = importlib.import_module("mfa_scraper.crawler.spiders")
+    for info in pkgutil.iter_modules(package.__path__, "mfa_scraper.crawler.spiders."):
         module = importlib.import_module(info.name)
         for spider in iter_spider_classes(module):
             for name, method in inspect.getmembers(spider, inspect.isfunction):

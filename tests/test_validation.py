@@ -8,7 +8,7 @@ import pytest
 
 from mfa_scraper.items import Article
 from mfa_scraper.pages.dates import local
-from mfa_scraper.validation import in_domains, problems
+from mfa_scraper.runhealth.validation import in_domains, problems
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DOMAINS = ("urm.lt", "mfa.lt", "127.0.0.1")

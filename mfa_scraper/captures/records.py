@@ -16,7 +16,7 @@ WARC_VERSION = "1.1"
 # must not try to de-chunk it again: the header is kept under another name.
 RENAMED_HEADERS = {"Transfer-Encoding": "X-Archive-Orig-Transfer-Encoding"}
 _RENAMED = {name.lower(): stored for name, stored in RENAMED_HEADERS.items()}
-# A page fetched through a browser (mfa_scraper.browser) is stored as the DOM after its
+# A page fetched through a browser (mfa_scraper.crawler.browser) is stored as the DOM after its
 # scripts ran, not the bytes sent: this WARC header says so, and its stale Content-Length
 # is kept under another name (the renderer's body has another length).
 RENDERED_HEADER = "X-MFA-Rendered-By"

@@ -1,1 +1,3 @@
-"""Spiders: decide what to fetch; parsing lives in mfa_scraper.pages."""
+"""The spiders' old import path, kept for what a job directory pickled before the package was
+regrouped (``--jobdir`` stores ``mfa_scraper.spiders.pager.HeldPages``); the spiders live in
+:mod:`mfa_scraper.crawler.spiders`."""

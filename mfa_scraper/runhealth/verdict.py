@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mfa_scraper.access import blocked_reasons
 from mfa_scraper.archive import FAILURE_OUTCOMES, SUCCESS_OUTCOMES, Health
 from mfa_scraper.items import plural
+from mfa_scraper.runhealth.access import blocked_reasons
 
 MAX_FAILED_SHARE = 0.20  # of article fetches; above it the run is unhealthy
 LISTING_ITEMS_KEY = "mfa/listing_items/"
@@ -32,7 +32,8 @@ def verdict(report: dict[str, Any], stats: dict[str, Any], *,
     """Unhealthy when the crawl did not run to its end (stopped, killed by a timeout),
     no listing page could be fetched, more than 20% of article fetches failed, a site
     with listing items yielded no parsed article, a site is blocked, or the health
-    monitors (the report's ``monitor`` section, see ``mfa_scraper.monitor``) found a drop."""
+    monitors (the report's ``monitor`` section, see ``mfa_scraper.runhealth.monitor``) found
+    a drop."""
     totals = report["totals"]
     reasons = []
     if finish_reason != "finished":

@@ -14,18 +14,20 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from mfa_scraper import access, browser, monitor, network, pages
+from mfa_scraper import pages
 from mfa_scraper import sites as registry
-from mfa_scraper.health import RESUMED_KEY
-from mfa_scraper.hostblock import HostBlocked
+from mfa_scraper.crawler import browser
+from mfa_scraper.crawler.hostblock import HostBlocked
+from mfa_scraper.crawler.spiders import jobdir as job
+from mfa_scraper.crawler.spiders.pager import HeldPages
+from mfa_scraper.crawler.spiders.params import ArgumentError, CrawlArgs
+from mfa_scraper.crawler.warc_capture import CAPTURE_KEY
 from mfa_scraper.items import ArticleFetch, FetchOutcome, plural
 from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
-from mfa_scraper.spiders import jobdir as job
-from mfa_scraper.spiders.pager import HeldPages
-from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
+from mfa_scraper.runhealth import access, monitor, network
+from mfa_scraper.runhealth.verdict import RESUMED_KEY
 from mfa_scraper.urls import article_id, site_of
-from mfa_scraper.warc_capture import CAPTURE_KEY
 
 # Article responses the callback handles itself instead of the HttpError middleware.
 ARTICLE_STATUSES = [304, 404, 410]
@@ -37,7 +39,7 @@ class MfaNewsSpider(scrapy.Spider):
 
     Arguments (``-a name=value``): sites, start_urls, languages, since, until, max_pages,
     refresh_days, revisit (window | all | none). The archive writer is handed over by
-    :class:`mfa_scraper.pipelines.ArchivePipeline` as ``self.archive``.
+    :class:`mfa_scraper.crawler.pipelines.ArchivePipeline` as ``self.archive``.
     """
 
     name = "mfa_news"

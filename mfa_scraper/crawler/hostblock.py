@@ -12,10 +12,20 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
-from mfa_scraper.access import CHALLENGE, FORBIDDEN, GAVE_UP_AFTER_KEY, SKIPPED_KEY, classify
-from mfa_scraper.browser import PROBE
+from mfa_scraper.crawler.browser import PROBE
+from mfa_scraper.crawler.middlewares import (
+    raise_host_delay,
+    restore_host_delay,
+    retry_after_seconds,
+)
 from mfa_scraper.items import plural
-from mfa_scraper.middlewares import raise_host_delay, restore_host_delay, retry_after_seconds
+from mfa_scraper.runhealth.access import (
+    CHALLENGE,
+    FORBIDDEN,
+    GAVE_UP_AFTER_KEY,
+    SKIPPED_KEY,
+    classify,
+)
 from mfa_scraper.urls import site_of
 
 REFUSALS = (FORBIDDEN, CHALLENGE)

@@ -1,5 +1,6 @@
-"""Retries with exponential back-off that honour the server's Retry-After header; robots.txt
-obeyed by every request that waited for it."""
+"""Downloader middlewares: retries with exponential back-off that honour the server's
+Retry-After header, robots.txt obeyed by every request that waited for it, and the count of
+every answer per site (blocked ones by kind) for the run report."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
-from mfa_scraper.access import count_backoff
+from mfa_scraper.runhealth.access import ACCESS_KEY, classify, count_backoff
+from mfa_scraper.urls import site_of
 
 
 def retry_after_seconds(value: bytes | None, now: datetime) -> float | None:
@@ -138,3 +140,22 @@ class RobotsTxtMiddleware(ScrapyRobotsTxt):
 
         pending.addBoth(relay)
         return await maybe_deferred_to_future(waiter)
+
+
+class AccessCounter:
+    """Downloader middleware: counts every response per site, and the blocked ones by
+    status and kind, before the retry middleware sees them."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request, response):
+        site = site_of(request.url)
+        self.stats.inc_value(f"{ACCESS_KEY}{site}/requests")
+        if classify(response.status, response.body) is not None:
+            self.stats.inc_value(f"{ACCESS_KEY}{site}/status/{response.status}")
+        return response

@@ -3,8 +3,8 @@
 from mfa_scraper import __version__
 
 BOT_NAME = "mfa_scraper"
-SPIDER_MODULES = ["mfa_scraper.spiders"]
-NEWSPIDER_MODULE = "mfa_scraper.spiders"
+SPIDER_MODULES = ["mfa_scraper.crawler.spiders"]
+NEWSPIDER_MODULE = "mfa_scraper.crawler.spiders"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Where the versioned Parquet archive lives.
@@ -34,7 +34,7 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 60
 
-# Retries with back-off honouring Retry-After (mfa_scraper.middlewares).
+# Retries with back-off honouring Retry-After (mfa_scraper.crawler.middlewares).
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
@@ -42,20 +42,21 @@ MFA_BACKOFF_BASE = 2.0
 MFA_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "mfa_scraper.middlewares.BackoffRetryMiddleware": 550,
-    "mfa_scraper.access.AccessCounter": 560,  # sees each answer before it is retried
+    "mfa_scraper.crawler.middlewares.BackoffRetryMiddleware": 550,
+    "mfa_scraper.crawler.middlewares.AccessCounter": 560,  # sees each answer before it is retried
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "mfa_scraper.middlewares.RobotsTxtMiddleware": 100,  # Scrapy 2.19's lets waiters through
+    # Scrapy 2.19's own lets waiting requests through before robots.txt has answered.
+    "mfa_scraper.crawler.middlewares.RobotsTxtMiddleware": 100,
     # Per-host back-off on 403 / challenge answers; gives up on a host that keeps refusing.
-    "mfa_scraper.hostblock.HostBlockBackoff": 570,
-    "mfa_scraper.browser.BrowserRouter": 580,  # off unless MFA_BROWSER_HOSTS names a host
+    "mfa_scraper.crawler.hostblock.HostBlockBackoff": 570,
+    "mfa_scraper.crawler.browser.BrowserRouter": 580,  # off unless MFA_BROWSER_HOSTS names a host
     # Next to the downloader: sees each exchange as sent, before decompression and retries.
-    "mfa_scraper.warc_capture.WarcCaptureMiddleware": 950,
+    "mfa_scraper.crawler.warc_capture.WarcCaptureMiddleware": 950,
 }
 # A host answering this many 403 / challenge pages in a row is not asked again this run.
 MFA_BLOCKED_HOST_LIMIT = 5
 
-# The browser download path (extra `browser`; mfa_scraper.browser): the spider fills
+# The browser download path (extra `browser`; mfa_scraper.crawler.browser): the spider fills
 # MFA_BROWSER_HOSTS from `-a browser=...` and the sites flagged in sites.py, and only then
 # installs the playwright download handlers. Debian's Chromium; never `playwright install`.
 MFA_BROWSER_HOSTS: list[str] = []
@@ -66,8 +67,8 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
 }
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = DOWNLOAD_TIMEOUT * 1000
-PLAYWRIGHT_ABORT_REQUEST = "mfa_scraper.browser.skip_resource"
-ITEM_PIPELINES = {"mfa_scraper.pipelines.ArchivePipeline": 300}
+PLAYWRIGHT_ABORT_REQUEST = "mfa_scraper.crawler.browser.skip_resource"
+ITEM_PIPELINES = {"mfa_scraper.crawler.pipelines.ArchivePipeline": 300}
 
 # Write the archive's files on every this many rows, besides at the end of the run.
 ARCHIVE_FLUSH_ROWS = 5000  # rows per file flush; each flush writes one file per table and site
@@ -91,4 +92,4 @@ REMOTE_CONTROL_ENABLED = False
 MFA_PROGRESS_INTERVAL = 0
 # The run id (mfa-archive crawl picks it first, to name its log file); default: a new one.
 MFA_RUN_ID = None
-EXTENSIONS = {"mfa_scraper.extensions.ProgressLine": 500}
+EXTENSIONS = {"mfa_scraper.crawler.extensions.ProgressLine": 500}

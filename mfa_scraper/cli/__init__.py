@@ -10,12 +10,13 @@ from pathlib import Path
 import click
 
 from mfa_scraper import archive as library
-from mfa_scraper import monitor, output
 from mfa_scraper import sites as registry
+from mfa_scraper.cli import output
+from mfa_scraper.crawler.spiders.params import ArgumentError
 from mfa_scraper.items import plural, to_jsonable
 from mfa_scraper.pages import ParseError
 from mfa_scraper.pages.kind import parse_as_article, parse_as_listing
-from mfa_scraper.spiders.params import ArgumentError
+from mfa_scraper.runhealth import monitor
 
 ARCHIVE_OPTION = click.option(
     "--archive", "archive", envvar="MFA_ARCHIVE", default="output", show_default=True,
@@ -139,8 +140,8 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
 
     Example: mfa-archive crawl --site urm --since 2025-01-01 --archive output
     """
-    from mfa_scraper.browser import BrowserUnavailable
-    from mfa_scraper.crawl import crawl as run_crawl
+    from mfa_scraper.crawler.browser import BrowserUnavailable
+    from mfa_scraper.crawler.runner import crawl as run_crawl
 
     arguments = {"sites": ",".join(sites), "start_urls": ",".join(start_urls),
                  "languages": ",".join(languages), "since": since, "until": until,
@@ -550,7 +551,7 @@ def compact(fmt, archive):
                err=True)
 
 
-from mfa_scraper.cli_raw import raw, reparse  # noqa: E402 - they use the helpers above
+from mfa_scraper.cli.raw import raw, reparse  # noqa: E402 - they use the helpers above
 
 main.add_command(raw)
 main.add_command(reparse)

@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mfa_scraper.health import LISTING_ITEMS_KEY
 from mfa_scraper.items import plural
+from mfa_scraper.runhealth.verdict import LISTING_ITEMS_KEY
 from mfa_scraper.urls import site_of
 
 COVERAGE_KEY = "mfa/coverage/"  # + "<site>/<field>": parsed articles with the field

@@ -10,10 +10,10 @@ from typing import Any
 
 from mfa_scraper.archive import Archive, ArchiveError
 from mfa_scraper.archive.lock import check_free
-from mfa_scraper.monitor import Thresholds
-from mfa_scraper.spiders.params import ArgumentError, CrawlArgs
+from mfa_scraper.crawler.spiders.params import ArgumentError, CrawlArgs
+from mfa_scraper.runhealth.monitor import Thresholds
 
-SETTINGS_MODULE = "mfa_scraper.settings"
+SETTINGS_MODULE = "mfa_scraper.crawler.settings"
 
 
 @dataclass
@@ -58,7 +58,7 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
 
     Bad arguments (and bad ``MFA_HEALTH_*`` or ``ARROW_MEMORY_POOL`` settings) raise
     ``ArgumentError`` before anything starts, a browser path that cannot run here (see
-    ``mfa_scraper.browser``) ``BrowserUnavailable``, an archive locked by another writer
+    ``mfa_scraper.crawler.browser``) ``BrowserUnavailable``, an archive locked by another writer
     ``ArchiveLocked``. Runs a Twisted reactor, so call it once per process. A crawl that
     could not start all the same (the lock taken in between, say) comes back with ``error``
     set and no report. With a ``LOG_FILE`` setting, Scrapy's log goes there (its folder is
@@ -66,9 +66,9 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
     """
     from scrapy.crawler import CrawlerProcess
 
-    from mfa_scraper import browser
-    from mfa_scraper.pipelines import use_arrow_pool
-    from mfa_scraper.spiders.mfa_news import MfaNewsSpider
+    from mfa_scraper.crawler import browser
+    from mfa_scraper.crawler.pipelines import use_arrow_pool
+    from mfa_scraper.crawler.spiders.mfa_news import MfaNewsSpider
 
     project = project_settings(archive_dir, settings)
     try:

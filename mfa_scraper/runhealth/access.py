@@ -5,7 +5,7 @@ Per site the stats hold ``mfa/access/<site>/requests`` (every response, retries 
 robots.txt included), ``mfa/access/<site>/status/<code>`` (blocked answers by status) and
 ``mfa/blocked/<site>/<outcome>`` (fetches that ended blocked, after the retries);
 ``mfa/host_gave_up/<site>`` (requests not sent: the host refused too often in a row, see
-:mod:`mfa_scraper.hostblock`) and ``mfa/host_gave_up_after/<site>`` (how many in a row);
+:mod:`mfa_scraper.crawler.hostblock`) and ``mfa/host_gave_up_after/<site>`` (how many in a row);
 ``mfa/backoff/<site>/count`` (answers after which the host was made to wait: a refusal, or a
 retried 429/5xx) and ``mfa/backoff/<site>/longest_s`` (the longest such wait).
 """
@@ -64,25 +64,6 @@ def count_backoff(stats, url: str, wait: float) -> None:
     site = site_of(url)
     stats.inc_value(f"{BACKOFF_KEY}{site}/count")
     stats.max_value(f"{BACKOFF_KEY}{site}/longest_s", wait)
-
-
-class AccessCounter:
-    """Downloader middleware: counts every response per site, and the blocked ones by
-    status and kind, before the retry middleware sees them."""
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
-
-    def process_response(self, request, response):
-        site = site_of(request.url)
-        self.stats.inc_value(f"{ACCESS_KEY}{site}/requests")
-        if classify(response.status, response.body) is not None:
-            self.stats.inc_value(f"{ACCESS_KEY}{site}/status/{response.status}")
-        return response
 
 
 def access_counts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -8,16 +8,16 @@ import pyarrow as pa
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from mfa_scraper import monitor, network
-from mfa_scraper.access import access_counts, access_summary
 from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
 from mfa_scraper.captures import WARC_DIR, CaptureWriter, capture_reasons
-from mfa_scraper.extensions import OUTCOME_PREFIX, SITE_PREFIX
-from mfa_scraper.health import LISTING_ITEMS_KEY, verdict
+from mfa_scraper.crawler.extensions import OUTCOME_PREFIX, SITE_PREFIX
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages.version import PARSER_VERSION
+from mfa_scraper.runhealth import monitor, network
+from mfa_scraper.runhealth.access import access_counts, access_summary
+from mfa_scraper.runhealth.validation import problems
+from mfa_scraper.runhealth.verdict import LISTING_ITEMS_KEY, verdict
 from mfa_scraper.urls import site_of
-from mfa_scraper.validation import problems
 
 PARSER_KEY = "mfa/parser/"  # + "<site>/<cms>": which parser produced each archived article
 

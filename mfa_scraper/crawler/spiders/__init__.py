@@ -1,0 +1,1 @@
+"""Spiders: decide what to fetch; parsing lives in mfa_scraper.pages."""
