@@ -18,7 +18,8 @@ echo "== pins that change (- committed lock, + newest allowed):"
 diff <(pins constraints.txt) <(pins "$work/constraints.txt") | grep -E '^[<>]' \
     | sed -e 's/^</-/' -e 's/^>/+/' || echo "   none"
 status=0
-{ "$work/venv/bin/ruff" check . && "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; } \
+{ "$work/venv/bin/ruff" check . \
+    && MFA_LOCK="$work/constraints.txt" "$work/venv/bin/python" -m pytest -q -p no:cacheprovider "$@"; } \
     || status=$?
 if [ "$status" -ne 0 ]; then
     echo "== the newest versions FAIL (exit $status): constraints.txt unchanged"

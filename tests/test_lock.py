@@ -3,6 +3,7 @@ both README commands."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from importlib import metadata
@@ -12,7 +13,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCK = ROOT / "constraints.txt"
+# The lock the environment was installed from: scripts/check-latest.sh names its new one.
+LOCK = Path(os.environ.get("MFA_LOCK") or ROOT / "constraints.txt")
 
 
 def _pins() -> dict[str, Requirement]:
