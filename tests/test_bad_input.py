@@ -17,6 +17,7 @@ import pytest
 
 from mfa_scraper.items import Article
 from mfa_scraper.pages import Listing, ListingItem, ParseError, parse_article, parse_listing
+from tests.golden import load_case
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 URL = "https://www.urm.lt/default/en/news/lithuania-and-estonia-discuss-regional-security"
@@ -354,3 +355,19 @@ def test_valid_utf8_bytes_win_over_a_wrong_meta_charset():
     assert "Užsienio reikalų" in decode_body(page)
     cp1257 = page.decode().encode("windows-1257")
     assert "Užsienio reikalų" in decode_body(cp1257)
+
+
+@pytest.mark.parametrize("depth", [600, 3000, 20000])
+def test_deeply_nested_markup_is_read_or_refused_never_a_crash(depth):
+    """A hostile page nests elements thousands deep: the text walk keeps its own stack (no
+    RecursionError); past the HTML parser's own depth limit the page is a ParseError."""
+    case = load_case("legacy/seed-osce-vienna-mechanism")
+    html = (case.path / "input.html").read_text()
+    at = html.index("<p")
+    page = html[:at] + "<div>" * depth + "<p>Deep text inside.</p>" + "</div>" * depth + html[at:]
+    try:
+        article = parse_article(case.url, page.encode())
+    except ParseError:
+        assert depth > 1000  # libxml2 gives up on the tree; below that, the text is read
+        return
+    assert "Deep text inside." in article.body_text

@@ -122,12 +122,12 @@ def densest_container(root, chrome=in_chrome):
 
 
 def following_elements(element):
-    """Elements after ``element`` in document order (not its descendants)."""
-    for following in element.itersiblings():
-        yield from following.iter(etree.Element)
-    parent = element.getparent()
-    if parent is not None:
-        yield from following_elements(parent)
+    """Elements after ``element`` in document order (not its descendants). A loop up the
+    ancestors, not recursion: a hostile page nests elements thousands deep."""
+    while element is not None:
+        for following in element.itersiblings():
+            yield from following.iter(etree.Element)
+        element = element.getparent()
 
 
 # Theme tags are links followed by " »", or filter links (``?cat[]=56``), or classed as tags.

@@ -79,8 +79,12 @@ def is_boilerplate(element) -> bool:
     return markers != " " and _BOILERPLATE_RE.search(markers) is not None
 
 
+_OPEN, _CLOSE, _CLOSE_BLOCK = range(3)  # a step of the walk: enter an element, or leave it
+
+
 class _BlockCollector:
-    """Walks an element tree and cuts its text into blocks (paragraphs)."""
+    """Walks an element tree and cuts its text into blocks (paragraphs). The walk keeps its
+    own stack rather than recursing: a hostile page nests elements thousands deep."""
 
     def __init__(self, skip):
         self.skip = skip
@@ -93,34 +97,46 @@ class _BlockCollector:
         if text:
             self.blocks.append(text)
 
-    def walk(self, element) -> None:
-        tag = tag_of(element)
-        if not tag or tag in SKIP_TAGS or self.skip(element):
-            pass
-        elif tag == "br":
+    def inner(self, element) -> None:
+        """Collect the text of ``element`` and its descendants (not its tail)."""
+        if element.text and tag_of(element):
+            self.buffer.append(element.text)
+        stack = [(child, _OPEN) for child in reversed(element)]
+        while stack:
+            node, step = stack.pop()
+            if step != _OPEN:
+                if step == _CLOSE_BLOCK:
+                    self.flush()
+                if node.tail:
+                    self.buffer.append(node.tail)
+                continue
+            block = self._enter(node)
+            stack.append((node, _CLOSE_BLOCK if block else _CLOSE))
+            if block is not None:
+                stack.extend((child, _OPEN) for child in reversed(node))
+
+    def _enter(self, node) -> bool | None:
+        """Take in ``node`` itself: None when its children are not to be walked (skipped, a
+        line break, a table row read whole), else whether it is a block (flushed at its end)."""
+        tag = tag_of(node)
+        if not tag or tag in SKIP_TAGS or self.skip(node):
+            return None
+        if tag == "br":
             self.flush()
-        elif tag in ROW_TAGS:
+            return None
+        if tag in ROW_TAGS:
             self.flush()
-            cells = [clean(cell.text_content()) for cell in element if tag_of(cell) in CELL_TAGS]
+            cells = [clean(cell.text_content()) for cell in node if tag_of(cell) in CELL_TAGS]
             row = CELL_SEPARATOR.join(cell for cell in cells if cell)
             if row:
                 self.blocks.append(row)
-        elif tag in BLOCK_TAGS:
+            return None
+        block = tag in BLOCK_TAGS
+        if block:
             self.flush()
-            self.inner(element, tag)
-            self.flush()
-        else:
-            self.inner(element, tag)
-        tail = element.tail
-        if tail:
-            self.buffer.append(tail)
-
-    def inner(self, element, tag: str | None = None) -> None:
-        text = element.text
-        if text and (tag or tag_of(element)):
-            self.buffer.append(text)
-        for child in element:
-            self.walk(child)
+        if node.text:
+            self.buffer.append(node.text)
+        return block
 
 
 def blocks_of(container, skip=is_boilerplate) -> list[str]:
