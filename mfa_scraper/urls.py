@@ -1,4 +1,5 @@
-"""URL normalisation shared by parsers and the archive: the article key."""
+"""URL normalisation shared by parsers and the archive: the article key, and which links are
+safe to follow or show as links (http and https only)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,23 @@ def article_id(url: str) -> str:
     if len(path) > 1:
         path = path.rstrip("/")
     return urlunsplit(("https", host, path, parts.query, ""))
+
+
+# What a browser removes before it reads a URL: tabs and line breaks anywhere ("java\tscript:"
+# is "javascript:" to it), C0 controls and spaces at both ends.
+_BROWSER_DROPS = str.maketrans("", "", "\t\n\r")
+_EDGES = "".join(map(chr, range(0x21)))
+SAFE_SCHEMES = ("http", "https")
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` as a browser would read it when it is an http(s) URL, else None (a
+    ``javascript:``, ``data:``, ``vbscript:`` or other link in any case or spelling)."""
+    if url and url.startswith(("https://", "http://")) and url.isprintable():
+        return url  # the common case, settled without parsing (parsers call this per link)
+    cleaned = (url or "").translate(_BROWSER_DROPS).strip(_EDGES)
+    try:
+        scheme = urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return None
+    return cleaned if scheme in SAFE_SCHEMES else None

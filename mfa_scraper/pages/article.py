@@ -24,6 +24,7 @@ from mfa_scraper.pages.text import (
     clean,
     is_image_file_name,
     join_url,
+    safe_html,
     tag_of,
 )
 from mfa_scraper.urls import site_of
@@ -266,7 +267,7 @@ class ArticlePage:
         _make_links_absolute(element, self.url)
         inner = html.escape(element.text or "", quote=False) + "".join(
             etree.tostring(child, encoding="unicode", method="html") for child in element)
-        return inner.strip()
+        return safe_html(inner).strip()
 
     @cached_property
     def attachments(self) -> list[Attachment]:
@@ -391,7 +392,10 @@ def _make_links_absolute(element, base_url: str) -> None:
         if name in _LINK_ATTRS:
             joined = _join(base_url, value.strip())
             if joined != value:
-                value.getparent().set(name, joined)
+                try:
+                    value.getparent().set(name, joined)
+                except ValueError:  # a control character lxml refuses: no link, not a crash
+                    del value.getparent().attrib[name]
 
 
 def _join(base_url: str, href: str) -> str:

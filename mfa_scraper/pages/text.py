@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
+import nh3
 from lxml import etree
+
+from mfa_scraper.urls import safe_url
 
 # Elements whose text ends a block: each becomes its own paragraph of body_text.
 BLOCK_TAGS = frozenset({
@@ -148,13 +151,14 @@ def blocks_of(container, skip=is_boilerplate) -> list[str]:
 
 
 def absolute(base_url: str, href: str | None) -> str | None:
-    """Resolve ``href`` against the page URL; ``None`` for empty, fragment, script or
-    unparsable links (urljoin raises on a bracketed host that is no IP: "https://[x]")."""
+    """Resolve ``href`` against the page URL; ``None`` for empty and fragment links, links
+    that are not http(s) once resolved (script, data, mail, phone, in any spelling) and
+    unparsable ones (urljoin raises on a bracketed host that is no IP: "https://[x]")."""
     href = (href or "").strip()
-    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+    if not href or href.startswith("#"):
         return None
     try:
-        return join_url(base_url, href)
+        return safe_url(join_url(base_url, href))
     except ValueError:
         return None
 
@@ -196,3 +200,10 @@ def iter_elements(root, tags: frozenset[str]) -> Iterator:
     for element in root.iter(etree.Element):
         if tag_of(element) in tags:
             yield element
+
+
+def safe_html(fragment: str) -> str:
+    """``fragment`` with nothing a browser would run: no scripts or event handlers (``on*``
+    attributes), links and images only over http(s) (and mail/phone links), by nh3 (the
+    ammonia sanitiser) with its allow-list of tags and attributes; links keep no added rel."""
+    return nh3.clean(fragment, link_rel=None, url_schemes={"http", "https", "mailto", "tel"})

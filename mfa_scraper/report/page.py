@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from mfa_scraper.items import plural
+from mfa_scraper.urls import safe_url
 
 from .charts import OUTCOME_COLOURS, monthly_chart, runs_chart, site_colours
 from .data import Change, ReportData, RunRow
@@ -79,6 +80,10 @@ def _when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
 
 
 def _link(url: str, text: str | None = None) -> str:
+    """A link to ``url`` when it is http(s); any other (``javascript:``, ``data:``...: an
+    archive written before such links were refused may hold them) is shown as text only."""
+    if safe_url(url) is None:
+        return escape(text or url)
     return (f'<a href="{escape(url)}" rel="noreferrer noopener">'
             f"{escape(text or url)}</a>")
 
