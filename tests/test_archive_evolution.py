@@ -28,6 +28,7 @@ from mfa_scraper.archive.schema import (
     ADDED_COLUMNS,
     ADDED_IN,
     SCHEMA_VERSION,
+    SCHEMA_VERSION_KEY,
     evolution_problems,
     may_lack,
 )
@@ -150,3 +151,23 @@ def test_the_rule_check_finds_each_breach():
         "edited is declared added in version 4, not one of 2..3 (SCHEMA_VERSION)"]
     assert problems({"edited": 2}) == ["SCHEMA_VERSION is 3 but no column is declared added in it"]
     assert problems({"edited": 3, "gone": 3}) == ["gone is declared in ADDED_IN but is in no table"]
+
+
+def test_every_file_the_archive_writes_records_the_schema_version(tmp_path):
+    for day in (1, 2):
+        when = datetime(2025, 6, day, tzinfo=UTC)
+        with ArchiveWriter(tmp_path, now=lambda when=when: when) as writer:
+            writer.record(story(day), fetched_at=when)
+            writer.log_fetch("https://ua.mfa.lt/en/news/2", outcome="gone", fetched_at=when)
+
+    def versions():
+        files = [*tmp_path.glob("*/site=*/*.parquet"), tmp_path / ".index" / "latest.parquet"]
+        return {str(f.relative_to(tmp_path)): pq.read_schema(f).metadata[SCHEMA_VERSION_KEY]
+                for f in files}
+
+    written = versions()
+    assert len(written) == 7 and set(written.values()) == {str(SCHEMA_VERSION).encode()}
+    compact(tmp_path)
+    merged = versions()
+    assert len(merged) == 4 and not merged.keys() & written.keys() - {".index/latest.parquet"}
+    assert set(merged.values()) == {str(SCHEMA_VERSION).encode()}

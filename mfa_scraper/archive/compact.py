@@ -14,6 +14,9 @@ A kill before 3 leaves the inputs untouched (and at most a staged file and a jou
 the next ``compact`` drops); a kill after 3 leaves the merged file and some inputs, i.e. rows
 twice, which ``verify`` reports and the next ``compact`` resolves from the journal by
 deleting the remaining inputs. No row is ever only in a file that is not visible.
+
+A merged file has the current columns and schema version (``schema.SCHEMA_VERSION``): files
+written before a column existed are rewritten with it null.
 """
 
 from __future__ import annotations
@@ -38,7 +41,14 @@ from .lookup import arange, from_array, highest_per_id
 from .runs import iso_utc, new_run_id
 from .saved import rebuild_index
 from .scan import KEY_COLUMNS, RowGroups, Scan, articles_scan, row_groups
-from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
+from .schema import (
+    ARTICLES_FILE_SCHEMA,
+    FETCHES_FILE_SCHEMA,
+    PARTITION,
+    SCHEMA_VERSION,
+    schema_version,
+    versioned,
+)
 from .store import (
     ARTICLES,
     COMPACT_LEVEL,
@@ -120,7 +130,7 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     staged.parent.mkdir(exist_ok=True)
     try:
         options = {**parquet_options(schema, COMPACT_LEVEL), "data_page_size": COMPACT_PAGE_BYTES}
-        marked = schema.with_metadata({COMPACTED_KEY: LAYOUT})
+        marked = schema.with_metadata(versioned({COMPACTED_KEY: LAYOUT}))
         with pq.ParquetWriter(staged, marked, **options) as writer:
             if merge.table == ARTICLES:
                 _write_versions(writer, [folder / name for name in merge.inputs])
@@ -247,31 +257,33 @@ def finish(root: Path, merge: Merge) -> None:
 
 def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int) -> Merge | None:
     """The merge of one partition, or None when it has no file, or one file that a
-    compaction wrote with the current columns (a crawl's single file is rewritten:
-    compaction compresses harder; so is a file older than a column added since)."""
+    compaction wrote with the current columns and schema version (a crawl's single file is
+    rewritten: compaction compresses harder; so is a file older than a column added since)."""
     files = sorted(folder.glob("*.parquet"))
-    if not files or (len(files) == 1 and _settled(files[0], TABLES[table])):
+    if not files:
         return None
-    rows = 0
+    rows, schemas = 0, []
     for path in files:
         try:
-            rows += pq.ParquetFile(path).metadata.num_rows
+            with pq.ParquetFile(path) as parquet:
+                rows += parquet.metadata.num_rows
+                schemas.append(parquet.schema_arrow)
         except (OSError, pa.ArrowException) as error:
             raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
+    if len(files) == 1 and _settled(schemas[0], TABLES[table]):
+        return None
     site = folder.name.partition("=")[2]
     output = part_name(compaction_id, number)
     journal = f"{compaction_id}-{number:05d}.json"
     return Merge(table, site, [p.name for p in files], output, rows, journal)
 
 
-def _settled(path: Path, schema: pa.Schema) -> bool:
-    """True if a compaction wrote ``path`` in the current layout and it has exactly the
-    columns of ``schema``."""
-    try:
-        found = pq.read_schema(path)
-    except (OSError, pa.ArrowException) as error:
-        raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
-    return (found.metadata or {}).get(COMPACTED_KEY) == LAYOUT and found.names == schema.names
+def _settled(found: pa.Schema, schema: pa.Schema) -> bool:
+    """True if a compaction wrote a file of schema ``found`` in the current layout, with the
+    current schema version and exactly the columns of ``schema``."""
+    metadata = found.metadata or {}
+    return (metadata.get(COMPACTED_KEY) == LAYOUT and found.names == schema.names
+            and schema_version(metadata) == SCHEMA_VERSION)
 
 
 def plan(root: Path, compaction_id: str) -> list[Merge]:
@@ -315,7 +327,8 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
     a kill interrupted, then merges, then rebuilds the saved index of latest versions from
     the files. Rows are copied as they are: versions each article's current one first, then
     the older ones (``_write_versions``), fetches in file order; a merged file is named
-    ``part-<compaction id>-<n>.parquet``. An unreadable file raises ArchiveError
+    ``part-<compaction id>-<n>.parquet`` and has the current columns and schema version
+    (a column an older file lacks is null). An unreadable file raises ArchiveError
     naming it, before anything is changed in its partition.
     """
     root = Path(path)

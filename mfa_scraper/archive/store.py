@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from .errors import ArchiveError, ArchiveWriteError
 from .lock import LOCK_NAME
-from .schema import PARTITION, conform
+from .schema import PARTITION, conform, versioned
 
 ARTICLES = "articles"
 FETCHES = "fetches"
@@ -125,8 +125,10 @@ def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
 
 
 def write_parquet(root: Path, path: Path, table: pa.Table) -> None:
-    """Write ``table`` to ``path`` atomically, zstd-compressed, with its own (explicit) schema."""
+    """Write ``table`` to ``path`` atomically, zstd-compressed, with its own (explicit) schema
+    and the current schema version in its metadata."""
     options = parquet_options(table.schema)
+    table = table.replace_schema_metadata(versioned(table.schema.metadata))
     atomic_write(root, path, lambda tmp: pq.write_table(table, tmp, **options))
 
 
