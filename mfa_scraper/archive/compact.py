@@ -16,7 +16,9 @@ twice, which ``verify`` reports and the next ``compact`` resolves from the journ
 deleting the remaining inputs. No row is ever only in a file that is not visible.
 
 A merged file has the current columns and schema version (``schema.SCHEMA_VERSION``): files
-written before a column existed are rewritten with it null.
+written before a column existed are rewritten with it null. A file with a column this code
+does not know (written by a newer version) would lose it: compaction refuses, before any
+merge, naming the file.
 """
 
 from __future__ import annotations
@@ -258,7 +260,8 @@ def finish(root: Path, merge: Merge) -> None:
 def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int) -> Merge | None:
     """The merge of one partition, or None when it has no file, or one file that a
     compaction wrote with the current columns and schema version (a crawl's single file is
-    rewritten: compaction compresses harder; so is a file older than a column added since)."""
+    rewritten: compaction compresses harder; so is a file older than a column added since).
+    ArchiveError for a file with columns this code does not know."""
     files = sorted(folder.glob("*.parquet"))
     if not files:
         return None
@@ -270,12 +273,32 @@ def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int)
                 schemas.append(parquet.schema_arrow)
         except (OSError, pa.ArrowException) as error:
             raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
+        _check_known(path, schemas[-1], TABLES[table])
     if len(files) == 1 and _settled(schemas[0], TABLES[table]):
         return None
     site = folder.name.partition("=")[2]
     output = part_name(compaction_id, number)
     journal = f"{compaction_id}-{number:05d}.json"
     return Merge(table, site, [p.name for p in files], output, rows, journal)
+
+
+def _check_known(path: Path, found: pa.Schema, schema: pa.Schema) -> None:
+    """Raise ArchiveError if the file at ``path`` (of schema ``found``) has a schema version
+    newer than this code's, or columns that ``schema`` lacks: merged, they would be lost."""
+    try:
+        version = schema_version(found.metadata)
+    except ValueError as error:
+        raise ArchiveError(f"cannot compact {path}: {error}") from error
+    unknown = ", ".join(name for name in found.names if name not in schema.names)
+    if version > SCHEMA_VERSION:
+        columns = f", with columns {unknown}" if unknown else ""
+        raise ArchiveError(f"cannot compact {path}: it has schema version {version}, newer "
+                           f"than this code's {SCHEMA_VERSION} (a newer mfa-scraper wrote "
+                           f"it{columns}), and merging would drop what this code does not "
+                           "know; nothing was compacted: compact with the newer version")
+    if unknown:
+        raise ArchiveError(f"cannot compact {path}: it has columns this code does not know "
+                           f"({unknown}), which merging would drop; nothing was compacted")
 
 
 def _settled(found: pa.Schema, schema: pa.Schema) -> bool:
@@ -289,7 +312,7 @@ def _settled(found: pa.Schema, schema: pa.Schema) -> bool:
 def plan(root: Path, compaction_id: str) -> list[Merge]:
     """The merges to do: every partition of every table with two or more files, or one not
     yet compacted with the current columns, each file's footer read (ArchiveError naming
-    the first unreadable one)."""
+    the first unreadable one, or the first with columns this code does not know)."""
     merges: list[Merge] = []
     for table in TABLES:
         for folder in sorted((root / table).glob(f"{PARTITION}=*")):
@@ -329,7 +352,8 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
     the older ones (``_write_versions``), fetches in file order; a merged file is named
     ``part-<compaction id>-<n>.parquet`` and has the current columns and schema version
     (a column an older file lacks is null). An unreadable file raises ArchiveError
-    naming it, before anything is changed in its partition.
+    naming it, before anything is changed in its partition; so does a file with columns
+    this code does not know (a newer version's), before any merge.
     """
     root = Path(path)
     if not root.is_dir():
