@@ -14,6 +14,11 @@ A kill before 3 leaves the inputs untouched (and at most a staged file and a jou
 the next ``compact`` drops); a kill after 3 leaves the merged file and some inputs, i.e. rows
 twice, which ``verify`` reports and the next ``compact`` resolves from the journal by
 deleting the remaining inputs. No row is ever only in a file that is not visible.
+
+A merged file has the current columns and schema version (``schema.SCHEMA_VERSION``): files
+written before a column existed are rewritten with it null. A file with a column this code
+does not know (written by a newer version) would lose it: compaction refuses, before any
+merge, naming the file.
 """
 
 from __future__ import annotations
@@ -38,7 +43,14 @@ from .lookup import arange, from_array, highest_per_id
 from .runs import iso_utc, new_run_id
 from .saved import rebuild_index
 from .scan import KEY_COLUMNS, RowGroups, Scan, articles_scan, row_groups
-from .schema import ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION
+from .schema import (
+    ARTICLES_FILE_SCHEMA,
+    FETCHES_FILE_SCHEMA,
+    PARTITION,
+    SCHEMA_VERSION,
+    schema_version,
+    versioned,
+)
 from .store import (
     ARTICLES,
     COMPACT_LEVEL,
@@ -120,7 +132,7 @@ def stage(root: Path, merge: Merge, schema: pa.Schema) -> Path:
     staged.parent.mkdir(exist_ok=True)
     try:
         options = {**parquet_options(schema, COMPACT_LEVEL), "data_page_size": COMPACT_PAGE_BYTES}
-        marked = schema.with_metadata({COMPACTED_KEY: LAYOUT})
+        marked = schema.with_metadata(versioned({COMPACTED_KEY: LAYOUT}))
         with pq.ParquetWriter(staged, marked, **options) as writer:
             if merge.table == ARTICLES:
                 _write_versions(writer, [folder / name for name in merge.inputs])
@@ -247,37 +259,60 @@ def finish(root: Path, merge: Merge) -> None:
 
 def _plan(root: Path, table: str, folder: Path, compaction_id: str, number: int) -> Merge | None:
     """The merge of one partition, or None when it has no file, or one file that a
-    compaction wrote with the current columns (a crawl's single file is rewritten:
-    compaction compresses harder; so is a file older than a column added since)."""
+    compaction wrote with the current columns and schema version (a crawl's single file is
+    rewritten: compaction compresses harder; so is a file older than a column added since).
+    ArchiveError for a file with columns this code does not know."""
     files = sorted(folder.glob("*.parquet"))
-    if not files or (len(files) == 1 and _settled(files[0], TABLES[table])):
+    if not files:
         return None
-    rows = 0
+    rows, schemas = 0, []
     for path in files:
         try:
-            rows += pq.ParquetFile(path).metadata.num_rows
+            with pq.ParquetFile(path) as parquet:
+                rows += parquet.metadata.num_rows
+                schemas.append(parquet.schema_arrow)
         except (OSError, pa.ArrowException) as error:
             raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
+        _check_known(path, schemas[-1], TABLES[table])
+    if len(files) == 1 and _settled(schemas[0], TABLES[table]):
+        return None
     site = folder.name.partition("=")[2]
     output = part_name(compaction_id, number)
     journal = f"{compaction_id}-{number:05d}.json"
     return Merge(table, site, [p.name for p in files], output, rows, journal)
 
 
-def _settled(path: Path, schema: pa.Schema) -> bool:
-    """True if a compaction wrote ``path`` in the current layout and it has exactly the
-    columns of ``schema``."""
+def _check_known(path: Path, found: pa.Schema, schema: pa.Schema) -> None:
+    """Raise ArchiveError if the file at ``path`` (of schema ``found``) has a schema version
+    newer than this code's, or columns that ``schema`` lacks: merged, they would be lost."""
     try:
-        found = pq.read_schema(path)
-    except (OSError, pa.ArrowException) as error:
-        raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
-    return (found.metadata or {}).get(COMPACTED_KEY) == LAYOUT and found.names == schema.names
+        version = schema_version(found.metadata)
+    except ValueError as error:
+        raise ArchiveError(f"cannot compact {path}: {error}") from error
+    unknown = ", ".join(name for name in found.names if name not in schema.names)
+    if version > SCHEMA_VERSION:
+        columns = f", with columns {unknown}" if unknown else ""
+        raise ArchiveError(f"cannot compact {path}: it has schema version {version}, newer "
+                           f"than this code's {SCHEMA_VERSION} (a newer mfa-scraper wrote "
+                           f"it{columns}), and merging would drop what this code does not "
+                           "know; nothing was compacted: compact with the newer version")
+    if unknown:
+        raise ArchiveError(f"cannot compact {path}: it has columns this code does not know "
+                           f"({unknown}), which merging would drop; nothing was compacted")
+
+
+def _settled(found: pa.Schema, schema: pa.Schema) -> bool:
+    """True if a compaction wrote a file of schema ``found`` in the current layout, with the
+    current schema version and exactly the columns of ``schema``."""
+    metadata = found.metadata or {}
+    return (metadata.get(COMPACTED_KEY) == LAYOUT and found.names == schema.names
+            and schema_version(metadata) == SCHEMA_VERSION)
 
 
 def plan(root: Path, compaction_id: str) -> list[Merge]:
     """The merges to do: every partition of every table with two or more files, or one not
     yet compacted with the current columns, each file's footer read (ArchiveError naming
-    the first unreadable one)."""
+    the first unreadable one, or the first with columns this code does not know)."""
     merges: list[Merge] = []
     for table in TABLES:
         for folder in sorted((root / table).glob(f"{PARTITION}=*")):
@@ -315,8 +350,10 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
     a kill interrupted, then merges, then rebuilds the saved index of latest versions from
     the files. Rows are copied as they are: versions each article's current one first, then
     the older ones (``_write_versions``), fetches in file order; a merged file is named
-    ``part-<compaction id>-<n>.parquet``. An unreadable file raises ArchiveError
-    naming it, before anything is changed in its partition.
+    ``part-<compaction id>-<n>.parquet`` and has the current columns and schema version
+    (a column an older file lacks is null). An unreadable file raises ArchiveError
+    naming it, before anything is changed in its partition; so does a file with columns
+    this code does not know (a newer version's), before any merge.
     """
     root = Path(path)
     if not root.is_dir():

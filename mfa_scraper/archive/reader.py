@@ -44,6 +44,10 @@ class Archive:
     Every method returns a ``pyarrow.Table`` with the documented schema, the ``site``
     partition column included, also when the archive is empty. Plain Parquet readers
     (pandas, DuckDB, Polars) read the same files without this class.
+
+    Files of every schema version are read by column name (``schema``'s rule): a column
+    added after a file was written reads as null; a column this code does not know (a
+    newer version wrote the file) is ignored, the known ones are read.
     """
 
     def __init__(self, path: str | os.PathLike[str]):

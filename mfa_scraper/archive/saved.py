@@ -2,7 +2,8 @@
 
 One row per article: the ``article_id``, ``site``, ``version``, ``content_hash`` (as 32
 bytes) and ``created`` of its latest version, sorted by ``article_id``. The file's metadata
-lists the ``articles`` files it was computed from, with their sizes. It is trusted only for
+lists the ``articles`` files it was computed from, with their sizes (and, as in every archive
+file, the schema version of its writer: ``schema.SCHEMA_VERSION_KEY``). It is trusted only for
 those files, and only while each is still there with the same size: files written since (by a
 run that did not save the index, or was killed) are read and laid over it; a covered file gone
 or changed (deleted by hand, or merged by a compaction killed before it saved the index) or an
@@ -25,7 +26,7 @@ from mfa_scraper.items import plural
 from .errors import ArchiveError
 from .lookup import arange, highest_per_id, to_q
 from .scan import articles_scan
-from .schema import ARTICLES_SCHEMA
+from .schema import ARTICLES_SCHEMA, versioned
 from .store import ARTICLES, COMPRESSION, atomic_write, parquet_files, read_file
 
 INDEX_DIR = ".index"
@@ -191,7 +192,7 @@ def write_index(root: Path, index: SavedIndex) -> None:
     """Save ``index`` atomically, with page checksums."""
     meta = {"format": FORMAT, "articles": index.table.num_rows, "files": index.covers}
     table = index.table.cast(INDEX_SCHEMA).replace_schema_metadata(
-        {META_KEY: json.dumps(meta, sort_keys=True)})
+        versioned({META_KEY: json.dumps(meta, sort_keys=True).encode()}))
     # Ids sorted share prefixes (delta encoding); hashes are unique (no dictionary).
     options = {"compression": COMPRESSION, "write_page_checksum": True,
                "use_dictionary": ["site"], "column_encoding": {"article_id": "DELTA_BYTE_ARRAY"}}

@@ -1,8 +1,38 @@
-"""Arrow schemas of the archive tables, derived from items.py, and record -> row conversion."""
+"""Arrow schemas of the archive tables, derived from items.py, and record -> row conversion.
+
+Schema evolution, one rule (issue 21). The tables only ever gain columns:
+
+1. A column is never removed, renamed or given another type (nested types included: new
+   information is a new top-level column, not a new field in ``attachments``' structs).
+2. Adding a column bumps ``SCHEMA_VERSION`` and declares the column in ``ADDED_IN`` with
+   that version.
+3. A column added after version 1 is nullable; null means "not recorded" (the row was
+   written before the column existed, or by a writer that had nothing to put there).
+4. It is not part of the content hash (``hashing.HASHED_FIELDS``) unless
+   ``hashing.HASH_DECISIONS`` names it with the decision that says so; such a decision
+   must leave the hash of a row where it is null unchanged, or every stored hash breaks.
+5. Every Parquet file the archive writes (``articles`` and ``fetches`` files, compacted
+   or not, and ``.index/latest.parquet``) records the version it was written with under
+   ``SCHEMA_VERSION_KEY`` (``mfa_archive.schema_version``, a decimal integer) in its
+   key-value metadata. A file without it was written before versions were recorded and
+   counts as version 1.
+6. Files are read by column name. A column a file predates reads as null, never an error
+   and never dropped. A column a file has that this code does not know (written by a
+   newer version) is ignored by the readers, who read the columns they know; ``verify``
+   reports a file of a newer version, ``compact`` refuses to rewrite one (it would drop
+   those columns). ``compact`` rewrites older files to the current columns and version.
+   Plain readers must match columns by name too (DuckDB: ``union_by_name=true``; a plain
+   glob takes the columns of the first file, the oldest).
+
+Checked: ``evolution_problems`` (2, 3, 4), which ``hashing`` runs at import, so a breach
+fails every import; tests/test_archive_evolution.py freezes the version-1 columns and every
+column's type (1) and reads, verifies and compacts files of versions 1, current and newer
+side by side (5, 6).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from functools import cache
@@ -73,8 +103,21 @@ _PROVENANCE_FIELDS = [
     *_checked(_CAPTURE_TYPES, CAPTURE_FIELDS, "Capture"),
     pa.field(PARSER_VERSION, pa.string()),
 ]
-# Columns added after archives were first written: a file without them reads them as null.
-ADDED_COLUMNS = frozenset(field.name for field in _PROVENANCE_FIELDS)
+
+# The version of the schema this code writes (the rule: the module docstring), and where
+# each file records the version it was written with.
+SCHEMA_VERSION = 2
+SCHEMA_VERSION_KEY = b"mfa_archive.schema_version"
+# Every column added after version 1, with the schema version that added it, in either table.
+# 2: where the row's raw HTTP exchange is kept, and which parser made the row.
+ADDED_IN: dict[str, int] = {
+    "warc_file": 2,
+    "warc_offset": 2,
+    "payload_digest": 2,
+    PARSER_VERSION: 2,
+}
+# The columns a file may lack: it reads them as null.
+ADDED_COLUMNS = frozenset(ADDED_IN)
 
 ARTICLES_SCHEMA = pa.schema(
     [
@@ -116,13 +159,74 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """``table`` (read from one file) as exactly ``schema``: columns in its order, its types.
 
     A column of ``ADDED_COLUMNS`` the file predates comes back null; any other missing column
-    raises KeyError, a type that does not convert raises an Arrow error.
+    raises KeyError, a type that does not convert raises an Arrow error. A column of
+    ``table`` that is not in ``schema`` (a newer writer's) is left out.
     """
     for name in schema.names:
         if name not in table.column_names and name in ADDED_COLUMNS:
             table = table.append_column(schema.field(name), pa.nulls(table.num_rows,
                                                                      schema.field(name).type))
     return table.select(schema.names).cast(schema)
+
+
+def versioned(metadata: Mapping[bytes, bytes] | None = None) -> dict[bytes, bytes]:
+    """``metadata`` plus the current schema version: the key-value metadata of a file the
+    archive writes."""
+    return {**(metadata or {}), SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode()}
+
+
+def schema_version(metadata: Mapping[bytes, bytes] | None) -> int:
+    """The schema version a file's key-value metadata records; 1 when it records none
+    (the file was written before versions were recorded: it may lack every column added
+    since). ValueError when the value is not a positive decimal integer."""
+    value = (metadata or {}).get(SCHEMA_VERSION_KEY)
+    if value is None:
+        return 1
+    text = value.decode("ascii", "replace")
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise ValueError(f"schema version {text!r} in its metadata is not a positive integer")
+    return int(text)
+
+
+def may_lack(version: int) -> frozenset[str]:
+    """The columns a file of schema ``version`` may lack: those added after it."""
+    return frozenset(name for name, since in ADDED_IN.items() if since > version)
+
+
+def evolution_problems(
+    hashed: Iterable[str],
+    hash_decisions: Mapping[str, str],
+    *,
+    schemas: Iterable[pa.Schema] | None = None,
+    added_in: Mapping[str, int] | None = None,
+    version: int | None = None,
+) -> list[str]:
+    """What breaks the rule of the module docstring (none: an empty list).
+
+    ``hashed`` are the content hash's fields, ``hash_decisions`` the added columns hashed
+    by decision; ``schemas``, ``added_in`` and ``version`` default to this module's.
+    """
+    schemas = [ARTICLES_SCHEMA, FETCHES_SCHEMA] if schemas is None else list(schemas)
+    added_in = ADDED_IN if added_in is None else added_in
+    version = SCHEMA_VERSION if version is None else version
+    problems = []
+    columns = {field.name: field for schema in schemas for field in schema}
+    for name, since in sorted(added_in.items()):
+        field = columns.get(name)
+        if field is None:
+            problems.append(f"{name} is declared in ADDED_IN but is in no table")
+        elif not field.nullable:
+            problems.append(f"{name}, added in version {since}, is not nullable")
+        if not (isinstance(since, int) and 2 <= since <= version):
+            problems.append(f"{name} is declared added in version {since!r}, not one of "
+                            f"2..{version} (SCHEMA_VERSION)")
+    if added_in and max(added_in.values()) < version:
+        problems.append(f"SCHEMA_VERSION is {version} but no column is declared added in it")
+    for name in sorted(set(hashed) & set(added_in)):
+        if not hash_decisions.get(name):
+            problems.append(f"{name}, added in version {added_in[name]}, is hashed without "
+                            "a decision in HASH_DECISIONS")
+    return problems
 
 
 def plain(value: Any) -> Any:

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from .errors import ArchiveError, ArchiveWriteError
 from .lock import LOCK_NAME
-from .schema import PARTITION, conform
+from .schema import PARTITION, conform, versioned
 
 ARTICLES = "articles"
 FETCHES = "fetches"
@@ -125,8 +125,10 @@ def parquet_options(schema: pa.Schema, level: int = COMPRESSION_LEVEL) -> dict:
 
 
 def write_parquet(root: Path, path: Path, table: pa.Table) -> None:
-    """Write ``table`` to ``path`` atomically, zstd-compressed, with its own (explicit) schema."""
+    """Write ``table`` to ``path`` atomically, zstd-compressed, with its own (explicit) schema
+    and the current schema version in its metadata."""
     options = parquet_options(table.schema)
+    table = table.replace_schema_metadata(versioned(table.schema.metadata))
     atomic_write(root, path, lambda tmp: pq.write_table(table, tmp, **options))
 
 
@@ -168,10 +170,11 @@ def read_file(
     """Read ``columns`` of one Parquet file with the types of ``schema``.
 
     ``metadata`` is the file's footer if already read; ``with_metadata`` returns it too, as
-    ``(table, metadata)``. A column added to the schema since the file was written reads
-    as nulls (``schema.conform``); ``row_groups`` reads only these (ascending numbers). An
-    unreadable file (truncated, not Parquet, missing another column) raises ArchiveError
-    naming it.
+    ``(table, metadata)``. Columns are read by name: a column added to the schema since the
+    file was written reads as nulls (``schema.conform``), a column of the file that
+    ``schema`` lacks (a newer writer's) is not read. ``row_groups`` reads only these
+    (ascending numbers). An unreadable file (truncated, not Parquet, missing another
+    column) raises ArchiveError naming it.
     """
     try:
         with pq.ParquetFile(path, metadata=metadata, page_checksum_verification=True) as parquet:
@@ -207,8 +210,9 @@ def read_table(
 ) -> pa.Table:
     """Read ``columns`` of ``table`` (all of ``schema`` by default), the site column included.
 
-    Every file is read as ``schema`` (columns it lacks come back null). An empty table has
-    the right schema; an unreadable file raises ArchiveError naming it.
+    Every file is read as ``schema``, by column name: columns it lacks come back null,
+    columns ``schema`` lacks (a newer writer's) are not read. An empty table has the right
+    schema; an unreadable file raises ArchiveError naming it.
     """
     import pyarrow.dataset as ds  # here: it imports pandas (+50 MB), which a crawl never needs
 

@@ -25,7 +25,15 @@ from .saved import (
     read_index,
     stale_reason,
 )
-from .schema import ADDED_COLUMNS, ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA, PARTITION, conform
+from .schema import (
+    ARTICLES_FILE_SCHEMA,
+    FETCHES_FILE_SCHEMA,
+    PARTITION,
+    SCHEMA_VERSION,
+    conform,
+    may_lack,
+    schema_version,
+)
 from .store import ARTICLES, FETCHES, RUNS, WARC, check_archive_dir, parquet_files
 
 PROBLEM_COLUMNS = ("check", "path", "message")
@@ -88,12 +96,31 @@ def _schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:
     return "schema differs from the archive's: " + ("; ".join(parts) or "column order")
 
 
-def _without_added(found: pa.Schema, expected: pa.Schema) -> pa.Schema:
-    """``found`` completed with the ``ADDED_COLUMNS`` a file older than them lacks."""
+def _without_added(found: pa.Schema, expected: pa.Schema, version: int) -> pa.Schema:
+    """``found`` (a file of schema ``version``) completed with the columns added after
+    ``version``, which it may lack."""
+    lacking = may_lack(version)
     for name in expected.names:
-        if name in ADDED_COLUMNS and name not in found.names:
+        if name in lacking and name not in found.names:
             found = found.insert(expected.get_field_index(name), expected.field(name))
     return found
+
+
+def _versioned_schema(found: pa.Schema, expected: pa.Schema) -> tuple[pa.Schema, str | None]:
+    """A file's schema as ``_schema_problem`` should compare it, and what is wrong with its
+    schema version, if anything. An older file may lack the columns added since; a newer
+    one's unknown columns are left out (and it is reported: they cannot be checked)."""
+    try:
+        version = schema_version(found.metadata)
+    except ValueError as error:  # then compared as the oldest it may be
+        return _without_added(found, expected, 1), str(error)
+    if version <= SCHEMA_VERSION:
+        return _without_added(found, expected, version), None
+    unknown = [name for name in found.names if name not in expected.names]
+    known = pa.schema([field for field in found if field.name in expected.names])
+    return known, (f"schema version {version} is newer than this code's {SCHEMA_VERSION}: "
+                   f"a newer mfa-scraper wrote it; its columns this code knows are checked"
+                   + (f", not {', '.join(unknown)}" if unknown else ""))
 
 
 class _Checker:
@@ -120,9 +147,10 @@ class _Checker:
             except (OSError, pa.ArrowException) as error:
                 self.problem("readable", path, f"unreadable Parquet file: {error}")
                 continue
-            mismatch = _schema_problem(_without_added(data.schema, expected), expected)
-            if mismatch:
-                self.problem("schema", path, mismatch)
+            found, version_problem = _versioned_schema(data.schema, expected)
+            for mismatch in (version_problem, _schema_problem(found, expected)):
+                if mismatch:
+                    self.problem("schema", path, mismatch)
             try:
                 data = conform(data, expected)
             except (KeyError, pa.ArrowException):
@@ -250,12 +278,13 @@ class _Checker:
 def verify_archive(path: str | Path) -> VerifyReport:
     """Check the archive at ``path``; the report lists every problem found.
 
-    Checks: every Parquet file reads and has the archive's schema; (article_id, version) is
-    unique and contiguous from 1; every content_hash recomputes from its row; every version
-    has the new/changed fetch that wrote it; no fetch row is duplicated; every WARC file a
-    row points at exists; run reports read; no compaction was left half done; the saved
-    index of latest versions matches the files. ArchiveError only if ``path`` is not an
-    archive.
+    Checks: every Parquet file reads and has the archive's schema (a file of an older schema
+    version may lack the columns added since; one of a version newer than this code's is a
+    problem, and its known columns are checked); (article_id, version) is unique and
+    contiguous from 1; every content_hash recomputes from its row; every version has the
+    new/changed fetch that wrote it; no fetch row is duplicated; every WARC file a row
+    points at exists; run reports read; no compaction was left half done; the saved index
+    of latest versions matches the files. ArchiveError only if ``path`` is not an archive.
     """
     root = Path(path)
     if not root.is_dir():
