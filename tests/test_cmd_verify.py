@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mfa_scraper.archive import verify_archive
+from mfa_scraper.archive import Archive, verify_archive
 from mfa_scraper.archive.schema import ARTICLES_FILE_SCHEMA
 from tests.test_archive_commands import Story, archive_story, invoke, one_line_error
 
@@ -150,3 +150,25 @@ def test_verify_reports_a_corrupt_file(corrupt):
     assert {"check": "readable", "path": str(broken)} == {
         k: problems[0][k] for k in ("check", "path")}
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("damage", ["{not json", '["a list"]', '{"run_id": "another"}'])
+def test_a_damaged_run_report_is_left_out_with_a_warning_and_reported_by_verify(
+        story, tmp_path, damage, caplog):
+    root = copy(story, tmp_path)
+    first = sorted((root / "runs").glob("*.json"))[0]
+    good = len(list((root / "runs").glob("*.json"))) - 1
+    first.write_text(damage)
+    with caplog.at_level("WARNING"):
+        runs = Archive(root).runs()
+    if damage.startswith('{"run_id"'):  # readable, with a run id: kept, verify names it
+        assert len(runs) == good + 1
+    else:
+        assert len(runs) == good
+        assert any(str(first) in record.getMessage() for record in caplog.records)
+    for command in ("stats", "changes"):  # readers go on with the others
+        assert invoke(root, command).exit_code == 0, command
+    result = invoke(root, "verify")
+    assert result.exit_code == 1
+    (problem,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert problem["check"] == "readable" and Path(problem["path"]) == first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -12,12 +13,12 @@ from typing import Any
 
 from mfa_scraper.items import plural
 
-from .errors import ArchiveError
 from .outcomes import FAILURE_OUTCOMES, OUTCOMES, SUCCESS_OUTCOMES
 from .store import RUNS, atomic_write
 
 # Above this share of failed fetches (article fetches and listing pages) a run is unhealthy.
 MAX_FAILURE_SHARE = 0.20
+_log = logging.getLogger(__name__)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -156,11 +157,18 @@ def write_run(root: Path, report: dict[str, Any]) -> None:
 
 
 def read_runs(root: Path) -> list[dict[str, Any]]:
-    """Every run report of the archive, oldest first; an unreadable one raises ArchiveError."""
+    """Every readable run report of the archive, oldest first. A damaged one (not JSON, not
+    an object with a run id) is left out with a warning naming it, so one bad file stops
+    no reader and no crawl; ``verify`` reports it."""
     reports: list[dict[str, Any]] = []
     for path in sorted((root / RUNS).glob("*.json")):
         try:
-            reports.append(json.loads(path.read_text("utf-8")))
+            report = json.loads(path.read_text("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ArchiveError(f"unreadable run report {path}: {error}") from error
+            _log.warning("warning: run report %s left out: unreadable (%s)", path, error)
+            continue
+        if not isinstance(report, dict) or not isinstance(report.get("run_id"), str):
+            _log.warning("warning: run report %s left out: not a run report", path)
+            continue
+        reports.append(report)
     return sorted(reports, key=lambda r: (r.get("started_at") or "", r.get("run_id") or ""))

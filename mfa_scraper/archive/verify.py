@@ -223,12 +223,15 @@ class _Checker:
                              f"file is missing from {folder}")
 
     def check_runs(self) -> None:
-        """Every run report is readable JSON."""
+        """Every run report is readable JSON: an object with its run id."""
         for path in sorted((self.root / RUNS).glob("*.json")):
             try:
-                json.loads(path.read_text("utf-8"))
+                report = json.loads(path.read_text("utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
                 self.problem("readable", path, f"unreadable run report: {error}")
+                continue
+            if not isinstance(report, dict) or report.get("run_id") != path.stem:
+                self.problem("readable", path, "not a run report: no run_id matching its name")
 
     def check_compactions(self) -> None:
         """No compaction stopped between publishing its file and deleting its inputs."""
