@@ -87,7 +87,7 @@ def at(text: str) -> tuple[datetime, str]:
 # (number, site, created, raw): date-only values at the start of days, months and a year, in
 # winter (UTC+2) and summer (UTC+3); times just after and just before local midnight; no date.
 FIRST_RUN = [
-    (1, "urm.lt", *day("2015-01-19")),  # the issue's example: 2015-01-18 22:00 in UTC
+    (1, "urm.lt", *day("2015-01-19")),  # the docs' example: 2015-01-18 22:00 in UTC
     (2, "urm.lt", *day("2015-01-19")),
     (3, "urm.lt", *day("2015-02-01")),
     (4, "urm.lt", *day("2024-06-01")),
