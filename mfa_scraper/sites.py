@@ -37,7 +37,7 @@ def _embassy(code: str, **listings: tuple[str, ...]) -> Site:
     return Site(code, f"https://{code}.mfa.lt/", dict(listings))
 
 
-# Listing URLs seen on real pages (site-facts.md); the others are discovered at crawl time.
+# Listing URLs seen on real pages; the others are discovered at crawl time.
 SITES: dict[str, Site] = {
     site.name: site
     for site in (

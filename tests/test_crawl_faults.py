@@ -265,7 +265,7 @@ def test_retry_after_slows_the_whole_host_at_once(fresh, tmp_path):
     view = next(v for v in dataset.views("urm") if v.theme is None)
     articles = dataset.view_items(view)
     control(base, "fault", path=view.path + "/*", status=503, retry_after=2, times=1)
-    # A small delay, so that one request per host is in flight (see stack-notes.md).
+    # A small delay, so that one request per host is in flight (see docs/development.md).
     result = scrapy_crawl(tmp_path / "archive", [base + view.path], max_pages="1",
                           settings={"MFA_BACKOFF_MAX": "10", "DOWNLOAD_DELAY": "0.05",
                                     "DOWNLOAD_DELAY_JITTER": "0"})

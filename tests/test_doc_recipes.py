@@ -20,7 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from mfa_scraper.archive import ArchiveWriter
@@ -87,7 +90,7 @@ def at(text: str) -> tuple[datetime, str]:
 # (number, site, created, raw): date-only values at the start of days, months and a year, in
 # winter (UTC+2) and summer (UTC+3); times just after and just before local midnight; no date.
 FIRST_RUN = [
-    (1, "urm.lt", *day("2015-01-19")),  # the issue's example: 2015-01-18 22:00 in UTC
+    (1, "urm.lt", *day("2015-01-19")),  # the docs' example: 2015-01-18 22:00 in UTC
     (2, "urm.lt", *day("2015-01-19")),
     (3, "urm.lt", *day("2015-02-01")),
     (4, "urm.lt", *day("2024-06-01")),
@@ -179,3 +182,27 @@ def test_the_benchmark_counts_months_in_vilnius():
     source = (ROOT / "tests" / "benchmarks" / "run.py").read_text()
     query = source.index("date_trunc('month', created)")
     assert "SET TimeZone = 'Europe/Vilnius'" in source[:query]
+
+
+def _duckdb_reads() -> list[str]:
+    """The arguments of every ``read_parquet(...)`` in the docs' DuckDB recipes."""
+    code = "\n".join(p.values[0] for p in recipes() if "duckdb" in READERS.findall(p.values[0]))
+    return [" ".join(args.split()) for args in re.findall(r"read_parquet\((.*?)\)", code, re.S)]
+
+
+def test_the_duckdb_recipes_read_every_column_of_every_file(tmp_path):
+    """Files written before a column was added lack it: the recipes read by name, so the
+    newer column is kept (a plain glob takes the first file's schema and drops it)."""
+    reads = _duckdb_reads()
+    assert reads and all("union_by_name=true" in args for args in reads), reads
+    partition = tmp_path / "output" / "articles" / "site=urm.lt"
+    partition.mkdir(parents=True)
+    pq.write_table(pa.table({"article_id": ["a"], "version": [1]}), partition / "part-1.parquet")
+    pq.write_table(pa.table({"article_id": ["b"], "version": [1], "parser_version": ["p"]}),
+                   partition / "part-2.parquet")
+    archive = str(tmp_path / "output")
+    for args in {*reads, "'output/articles/**/*.parquet', hive_partitioning=true"}:
+        query = f"SELECT * FROM read_parquet({args.replace('output', archive, 1)})"
+        with duckdb.connect() as connection:
+            columns = connection.sql(query).columns
+        assert ("parser_version" in columns) == ("union_by_name=true" in args), (args, columns)

@@ -1,6 +1,6 @@
 """Politeness, measured on the wire: one request at a time per host, robots.txt, User-Agent.
 
-Scrapy does not enforce CONCURRENT_REQUESTS_PER_DOMAIN when DOWNLOAD_DELAY is 0 (stack-notes.md),
+Scrapy ignores CONCURRENT_REQUESTS_PER_DOMAIN when DOWNLOAD_DELAY is 0 (docs/development.md),
 so the project must keep a delay by default, and the crawl here runs with the production
 settings except a small delay and AutoThrottle off, while the replica counts the requests
 in flight at once.

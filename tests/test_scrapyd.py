@@ -1,7 +1,8 @@
-"""scrapyd, as the README's "### scrapyd" section documents it: its command lines are read from
-the README and run with bash against a real scrapyd started here on a free port (the README's
-port 6800 replaced by it). The deploy runs from a copy of the checkout's tracked files, a git
-repository of its own, so the check that it leaves the checkout clean does not touch this one.
+"""scrapyd, as the "scrapyd" section of the docs (README.md or docs/*.md) documents it: its
+command lines are read from there and run with bash against a real scrapyd started here on a
+free port (the documented port 6800 replaced by it). The deploy runs from a copy of the
+checkout's tracked files, a git repository of its own, so the check that it leaves the
+checkout clean does not touch this one.
 
 The schedule line names the real site and a /srv archive: it runs as written with the archive
 swapped for a temporary one, and the local replica's English listings of urm given as
@@ -29,16 +30,20 @@ from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from tests.crawling import FAST, PROJECT, expected_archive
 
-VENV = Path(sys.prefix)  # the README's .venv: the virtualenv running the tests
+VENV = Path(sys.prefix)  # the docs' .venv: the virtualenv running the tests
 CONTACT = "tests@example.org"
-README_URL = "http://127.0.0.1:6800/"
-README_ARCHIVE = "/srv/mfa-archive"
+DOC_URL = "http://127.0.0.1:6800/"
+DOC_ARCHIVE = "/srv/mfa-archive"
+DOCS = [PROJECT / "README.md", *sorted((PROJECT / "docs").glob("*.md"))]
+HEADING = re.compile(r"^(#+) scrapyd\n", re.M)
 
 
-def readme_commands() -> dict[str, str]:
-    """The command lines of the README's scrapyd section (continuation lines kept), by use."""
-    readme = (PROJECT / "README.md").read_text()
-    section = readme.split("\n### scrapyd\n", 1)[1].split("\n#", 1)[0]
+def documented_commands() -> dict[str, str]:
+    """The command lines of the docs' scrapyd section (continuation lines kept), by use."""
+    sections = [text[found.end():] for text in (doc.read_text() for doc in DOCS)
+                for found in HEADING.finditer(text)]
+    assert len(sections) == 1, "one scrapyd section in README.md and docs/*.md"
+    section = sections[0].split("\n#", 1)[0]
     blocks = re.findall(r"^```bash\n(.*?)^```", section, re.M | re.S)
     assert len(blocks) == 1, "the scrapyd section has one bash block"
     commands = re.split(r"(?<!\\)\n", blocks[0].strip())
@@ -48,7 +53,7 @@ def readme_commands() -> dict[str, str]:
     assert all(len(found) == 1 for found in by_use.values()), commands
     assert len(commands) == 3, commands
     for command in commands:
-        assert README_URL in command, command
+        assert DOC_URL in command, command
     return {use: found[0] for use, found in by_use.items()}
 
 
@@ -77,7 +82,7 @@ def call(url: str) -> dict:
 @pytest.fixture(scope="module")
 def scrapyd(tmp_path_factory):
     """A scrapyd on 127.0.0.1 and a free port, in its own directory, with MFA_CONTACT in its
-    environment (the README's instruction); its URL and directory."""
+    environment (the docs' instruction); its URL and directory."""
     for tool in ("scrapyd", "scrapyd-deploy"):
         if not (VENV / "bin" / tool).exists():
             pytest.skip(f"{tool} not installed (pip install -e '.[test]')")
@@ -135,21 +140,21 @@ def checkout(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def deployed(scrapyd, checkout):
-    """The README's deploy line, run from the project root; what it printed."""
+    """The documented deploy line, run from the project root; what it printed."""
     url, _ = scrapyd
-    result = bash(readme_commands()["deploy"].replace(README_URL, url), cwd=checkout)
+    result = bash(documented_commands()["deploy"].replace(DOC_URL, url), cwd=checkout)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 
 
-def test_readme_deploy_builds_the_project_egg_and_scrapyd_takes_it(scrapyd, checkout, deployed):
+def test_documented_deploy_builds_the_project_egg_and_scrapyd_takes_it(scrapyd, checkout, deployed):
     url, home = scrapyd
     # scrapyd-deploy exits 0 on a scrapyd error: its answer tells.
     answer = json.loads(next(line for line in deployed.splitlines() if line.startswith("{")))
     assert answer["status"] == "ok" and answer["spiders"] == 1, deployed
     assert call(url + "listspiders.json?project=mfa_scraper")["spiders"] == ["mfa_news"]
     (version,) = call(url + "listversions.json?project=mfa_scraper")["versions"]
-    assert re.fullmatch(r"\d{12}", version)  # the README's $(date +%Y%m%d%H%M)
+    assert re.fullmatch(r"\d{12}", version)  # the docs' $(date +%Y%m%d%H%M)
     with zipfile.ZipFile(home / "eggs" / "mfa_scraper" / f"{version}.egg") as egg:
         names = set(egg.namelist())
         entry_points = egg.read("EGG-INFO/entry_points.txt").decode()
@@ -159,17 +164,17 @@ def test_readme_deploy_builds_the_project_egg_and_scrapyd_takes_it(scrapyd, chec
     assert "[scrapy]\nsettings = mfa_scraper.crawler.settings" in entry_points
 
 
-def test_readme_deploy_leaves_the_checkout_clean(checkout, deployed):
+def test_documented_deploy_leaves_the_checkout_clean(checkout, deployed):
     """No setup.py written by scrapyd-deploy, no build output that git would show."""
     assert git("status", "--porcelain", "--untracked-files=all", cwd=checkout) == ""
-    # What it does leave is what the README says, and git ignores it.
+    # What it does leave is what the docs say, and git ignores it.
     ignored = git("status", "--porcelain", "--ignored", cwd=checkout).splitlines()
     assert sorted(set(ignored) - {"!! .venv"}) == ["!! build/", "!! mfa_scraper.egg-info/"]
 
 
-def test_readme_schedule_crawls_into_the_archive(scrapyd, checkout, deployed, tmp_path):
+def test_documented_schedule_crawls_into_the_archive(scrapyd, checkout, deployed, tmp_path):
     url, home = scrapyd
-    commands = {use: line.replace(README_URL, url) for use, line in readme_commands().items()}
+    commands = {use: line.replace(DOC_URL, url) for use, line in documented_commands().items()}
     archive = tmp_path / "archive"
     with running_replica(articles=4) as replica:
         base = replica.urls["urm"]
@@ -177,8 +182,8 @@ def test_readme_schedule_crawls_into_the_archive(scrapyd, checkout, deployed, tm
                   if view.theme is None and view.listing.language == "en"]
         assert starts
         schedule = commands["schedule"]
-        assert README_ARCHIVE in schedule, schedule
-        schedule = schedule.replace(README_ARCHIVE, shlex.quote(str(archive)))
+        assert DOC_ARCHIVE in schedule, schedule
+        schedule = schedule.replace(DOC_ARCHIVE, shlex.quote(str(archive)))
         schedule += " -d " + shlex.quote("start_urls=" + ",".join(starts))
         schedule += "".join(f" -d setting={name}={value}" for name, value in FAST.items())
         scheduled = bash(schedule, cwd=checkout)

@@ -74,7 +74,7 @@ ITEM_PIPELINES = {"mfa_scraper.crawler.pipelines.ArchivePipeline": 300}
 ARCHIVE_FLUSH_ROWS = 5000  # rows per file flush; each flush writes one file per table and site
 # Arrow's memory pool in a crawl ("" keeps pyarrow's, mimalloc). Each flush allocates and frees
 # tens of MB of Arrow buffers; glibc hands large blocks back at once, mimalloc keeps them for
-# reuse: the peak RSS of a 20,007-article crawl was ~16 MB lower with "system" (README).
+# reuse: the peak RSS of a 20,007-article crawl was ~16 MB lower with "system" (docs/benchmarks.md).
 ARROW_MEMORY_POOL = "system"
 
 # WARC captures of every HTTP exchange under ARCHIVE_DIR/warc/ (mfa_scraper/captures).

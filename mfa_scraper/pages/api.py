@@ -25,7 +25,7 @@ from mfa_scraper.pages.legacy import LegacyArticle, LegacyListing
 from mfa_scraper.pages.model import Listing, ParseError
 from mfa_scraper.pages.text import clean
 
-# The new CMS leaks this untranslated logo alt text on every page (site-facts.md).
+# The new CMS leaks this untranslated logo alt text on every page.
 CURRENT_FINGERPRINT = "*alt_site_homepage_image*"
 LEGACY_MARKUP = re.compile(r"""class=["'][^"']*\b(?:widget3|news_date|site_1)\b|id=["']news_list""")
 LEGACY_PATH = re.compile(r"^https?://[^/]+/(?:default|[a-z]{2})/[a-z]{2}/")

@@ -6,7 +6,7 @@ from mfa_scraper.pages.article import ArticlePage
 from mfa_scraper.pages.listing import ListingPage
 
 # Likely wrappers of a modern CMS template; none is confirmed on the real site, so the
-# base class's density heuristic stays behind them (site-facts.md marks this unknown).
+# base class's density heuristic stays behind them.
 BODY = (".news-content", ".news-body", ".article__body", ".article__content", ".content-text")
 LISTING_ENTRIES = (".news-list__item", ".news-list .item", ".news-item", ".news_item")
 

@@ -12,7 +12,7 @@ from mfa_scraper.pages.text import clean
 LOCAL_TZ = ZoneInfo("Europe/Vilnius")
 
 # Label words of the old CMS date line, per language. Russian labels were never seen on
-# a real page (site-facts.md), so the likely wordings are all listed.
+# a real page, so the likely wordings are all listed.
 CREATED_LABELS = (
     "Created", "Published", "Sukurta", "Paskelbta", "Создано", "Создана", "Опубликовано",
     "Дата создания", "Створено", "Опубліковано",

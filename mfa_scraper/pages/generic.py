@@ -227,7 +227,7 @@ class GenericArticle(ArticlePage):
         """The MFA date line, the heading's ``<time>``, else htmldate's day (timed by markup).
 
         htmldate alone would take an earlier date from an "upcoming events" sidebar before
-        the article (site-facts.md); the evaluation pages lose nothing by the order.
+        the article on real pages; the evaluation pages lose nothing by the order.
         """
         if self.date_line:
             found = dates.labelled(dates.CREATED_RE, self.date_line, self.language)

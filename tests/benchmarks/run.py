@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (the code strings run in subprocesses keep their long lines)
-"""Benchmarks of issue 6: parse cost, crawl overhead, incremental run, archive scaling,
+"""The six performance targets: parse cost, crawl overhead, incremental run, archive scaling,
 crawl memory and bytes, measured side by side on the replica over HTTP on 127.0.0.1.
 
 Run from the project root:
@@ -327,7 +327,7 @@ def bench_crawls(per_listing: int, small_per_listing: int, work: Path, timeout: 
             f"{parsing_rate / bare_rate if bare_rate else 0:.2f} of bare, "
             f"{parsing['wall_s']:.1f}s/{parsing['cpu_s']:.1f}s cpu (parse_article and "
             f"parse_listing, nothing else added)")
-        # Before session 9 the bare spider fetched the article URLs only.
+        # The bare spider of earlier runs fetched the article URLs only.
         only = bare_crawl(articles_file, timeout)
         _, only_rate = article_rate(replica_log(replica.urls), kinds)
         results["crawl_overhead"]["bare_articles_only"] = {**only, "pages_per_s": only_rate}
