@@ -9,15 +9,10 @@ import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
 
-from mfa_scraper.archive import (
-    ARTICLES_FILE_SCHEMA,
-    FETCHES_FILE_SCHEMA,
-    Archive,
-    ArchiveWriter,
-    compact,
-    verify_archive,
-)
-from mfa_scraper.archive.schema import ADDED_COLUMNS
+from mfa_scraper.archive import Archive, ArchiveWriter
+from mfa_scraper.archive.compact import compact
+from mfa_scraper.archive.schema import ADDED_COLUMNS, ARTICLES_FILE_SCHEMA, FETCHES_FILE_SCHEMA
+from mfa_scraper.archive.verify import verify_archive
 from mfa_scraper.items import Article, Capture
 
 WHEN = datetime(2025, 6, 1, 12, tzinfo=UTC)

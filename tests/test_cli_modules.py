@@ -1,5 +1,5 @@
-"""The command line's modules: each imports on its own, and every command ends on an error
-the same way."""
+"""The command line's modules: each imports on its own, none loads the heavy libraries (so
+`mfa-archive --help` starts quickly), and every command ends on an error the same way."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from mfa_scraper.cli.options import Command, command, failures
 
 CLI = Path(__file__).resolve().parents[1] / "mfa_scraper" / "cli"
 MODULES = sorted(f"mfa_scraper.cli.{p.stem}" for p in CLI.glob("*.py") if p.stem != "__init__")
+HEAVY = ("pyarrow", "lxml", "scrapy", "twisted", "pandas", "duckdb", "numpy", "warcio")
 
 
 def python(code: str) -> subprocess.CompletedProcess:
@@ -28,6 +29,22 @@ def python(code: str) -> subprocess.CompletedProcess:
 def test_each_cli_module_imports_on_its_own(module):
     done = python(f"import {module}")
     assert done.returncode == 0, done.stderr
+
+
+def test_the_cli_loads_no_heavy_library():
+    done = python("import mfa_scraper.cli, sys; "
+                  f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
+
+
+def test_help_loads_no_heavy_library():
+    done = python("import sys; from mfa_scraper.cli import main\n"
+                  "try:\n    main(['list', '--help'], prog_name='mfa-archive')\n"
+                  "except SystemExit:\n    pass\n"
+                  f"print('loaded:', *(m for m in {HEAVY!r} if m in sys.modules))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "loaded:"
 
 
 def test_every_command_is_a_cli_command():
