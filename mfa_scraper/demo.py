@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mfa_scraper.archive import Archive, ArchiveError, content_changes, version_infos
+from mfa_scraper.archive import Archive, ArchiveError
 from mfa_scraper.archive.diff import paragraphs
+from mfa_scraper.archive.history import version_infos
+from mfa_scraper.archive.rows import content_changes
 from mfa_scraper.crawler.runner import SETTINGS_MODULE
 from mfa_scraper.items import plural
 from mfa_scraper.replica.data import Dataset

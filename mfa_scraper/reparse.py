@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,16 +12,10 @@ from typing import Any
 from w3lib.encoding import resolve_encoding
 
 from mfa_scraper import pages
-from mfa_scraper.archive import (
-    Archive,
-    ArchiveError,
-    ArchiveWriter,
-    Health,
-    article_from_row,
-    verify_archive,
-)
-from mfa_scraper.archive.lock import WriterLock
+from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
+from mfa_scraper.archive.rows import article_from_row
 from mfa_scraper.archive.store import ARTICLES, FETCHES, RUNS
+from mfa_scraper.archive.swap import link_tree, swap_in
 from mfa_scraper.captures import (
     WARC_DIR,
     CaptureError,
@@ -178,19 +171,6 @@ def _html_responses(path: Path, index: DigestIndex, skip: set[str]):
             yield url, content_type, decoded_body(found)
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    """Hard-link (else copy) every file under ``source`` into ``target``."""
-    for path in sorted(source.rglob("*")):
-        if path.is_dir() or path.name.endswith(".open"):
-            continue
-        dest = target / path.relative_to(source)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, dest)
-        except OSError:
-            shutil.copy2(path, dest)
-
-
 def _health(report: dict[str, Any]) -> Health:
     health = report.get("health") or {}
     return Health(health.get("verdict") == "healthy", tuple(health.get("reasons") or ()))
@@ -221,14 +201,14 @@ def reparse_archive(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
     fetches = source.fetches().to_pylist()
     for folder in (ARTICLES, FETCHES, RUNS):  # an archive's layout first, then its captures
         (target / folder).mkdir(parents=True, exist_ok=True)
-    _link_tree(worker.warc, target / WARC_DIR)
+    link_tree(worker.warc, target / WARC_DIR)
     for report in source.runs():
         rows = [row for row in fetches if row["run_id"] == report["run_id"]]
         if rows:
             _reparse_run(worker, target, report, rows, result)
     result.changed = _changed(source, Archive(target))
     if replace:
-        result.replaced = _swap(source.path, target, stamp)
+        result.replaced = swap_in(source.path, target, tag=stamp, purpose="reparse")
     return result
 
 
@@ -256,23 +236,3 @@ def _changed(before: Archive, after: Archive) -> list[str]:
     old = {r["article_id"]: r["content_hash"] for r in before.latest().to_pylist()}
     new = {r["article_id"]: r["content_hash"] for r in after.latest().to_pylist()}
     return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
-
-
-def _swap(source: Path, target: Path, stamp: str) -> Path:
-    """Put ``target`` in place of ``source`` once it verifies; return where ``source`` went."""
-    found = verify_archive(target)
-    if not found.ok:
-        first = found.problems[0]
-        count = len(found.problems)
-        raise ArchiveError(f"not replacing {source}: verify found {plural(count, 'problem')} "
-                           f"in {target} "
-                           f"(first: {first.check}: {first.message})")
-    lock = WriterLock(source)
-    lock.acquire({"run_id": f"reparse-{stamp}", "pid": os.getpid()})
-    try:
-        kept = source.with_name(f"{source.name}.before-{stamp}")
-        os.rename(source, kept)
-        os.rename(target, source)
-    finally:
-        lock.release()
-    return kept

@@ -15,7 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from mfa_scraper.archive import Archive, changes_since, diff_versions, word_diff
+from mfa_scraper.archive import Archive
+from mfa_scraper.archive.changes import changes_since
+from mfa_scraper.archive.diff import diff_versions, word_diff
 from mfa_scraper.archive.schema import ARTICLES_SCHEMA
 from mfa_scraper.cli import main
 from mfa_scraper.replica.fixture import free_ports, running_replica

@@ -14,28 +14,22 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from mfa_scraper.archive import (
+from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter
+from mfa_scraper.archive.compact import COMPACTED_KEY, compact
+from mfa_scraper.archive.hashing import HASH_DECISIONS, HASHED_FIELDS
+from mfa_scraper.archive.schema import (
+    ADDED_COLUMNS,
+    ADDED_IN,
     ARTICLES_FILE_SCHEMA,
     ARTICLES_SCHEMA,
     FETCHES_FILE_SCHEMA,
     FETCHES_SCHEMA,
-    HASHED_FIELDS,
-    Archive,
-    ArchiveError,
-    ArchiveWriter,
-    compact,
-    verify_archive,
-)
-from mfa_scraper.archive.compact import COMPACTED_KEY
-from mfa_scraper.archive.hashing import HASH_DECISIONS
-from mfa_scraper.archive.schema import (
-    ADDED_COLUMNS,
-    ADDED_IN,
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
     evolution_problems,
     may_lack,
 )
+from mfa_scraper.archive.verify import verify_archive
 from mfa_scraper.items import Article, Capture
 
 WHEN = datetime(2025, 6, 1, 12, tzinfo=UTC)

@@ -13,16 +13,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mfa_scraper.archive import (
+from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriteError, ArchiveWriter
+from mfa_scraper.archive.outcomes import GONE
+from mfa_scraper.archive.schema import (
     ARTICLES_FILE_SCHEMA,
     ARTICLES_SCHEMA,
     FETCHES_FILE_SCHEMA,
     FETCHES_SCHEMA,
-    GONE,
-    Archive,
-    ArchiveError,
-    ArchiveWriteError,
-    ArchiveWriter,
 )
 from mfa_scraper.items import Article, Attachment, RelatedLink
 
@@ -278,7 +275,7 @@ def test_flushes_happen_every_n_rows(tmp_path):
 def test_a_crash_between_the_files_of_a_flush_leaves_a_sound_archive(tmp_path, monkeypatch):
     """Fetch rows are written before versions: a writer killed between the two leaves no
     version without its fetch, and the next run writes the missing version again."""
-    from mfa_scraper.archive import verify_archive
+    from mfa_scraper.archive.verify import verify_archive
 
     writer = ArchiveWriter(tmp_path, now=clock(), flush_every=1000).open()
     writer.record(make_article(1))

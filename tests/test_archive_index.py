@@ -9,9 +9,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mfa_scraper.archive import ArchiveWriter, compact, verify_archive
+from mfa_scraper.archive import ArchiveWriter
 from mfa_scraper.archive import saved as saved_module
+from mfa_scraper.archive.compact import compact
 from mfa_scraper.archive.saved import SavedIndex, index_path, read_index, write_index
+from mfa_scraper.archive.verify import verify_archive
 from tests.test_archive_versions import Clock, make_article
 
 # compact() is the function; the module holds the steps (the import above shadows its name).

@@ -11,10 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mfa_scraper.archive import ARTICLES_SCHEMA, Archive, compact
+from mfa_scraper.archive import Archive
 from mfa_scraper.archive import scan as scan_module
+from mfa_scraper.archive.compact import compact
 from mfa_scraper.archive.scan import read_latest
-from mfa_scraper.archive.schema import ARTICLES_FILE_SCHEMA, article_row, to_table
+from mfa_scraper.archive.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, article_row, to_table
 from mfa_scraper.archive.store import (
     ARTICLES,
     parquet_files,

@@ -154,8 +154,8 @@ KILLED_AFTER_FLUSH = """
 
 
 def test_a_writer_killed_between_its_data_files_and_the_index(tmp_path):
-    from mfa_scraper.archive import verify_archive
     from mfa_scraper.archive.saved import index_path
+    from mfa_scraper.archive.verify import verify_archive
 
     with ArchiveWriter(tmp_path) as first:
         for number in range(1, 4):

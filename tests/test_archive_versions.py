@@ -10,27 +10,22 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pytest
 
-from mfa_scraper.archive import (
-    ARTICLES_SCHEMA,
+from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
+from mfa_scraper.archive import lookup as lookup_module
+from mfa_scraper.archive import saved as saved_module
+from mfa_scraper.archive import scan as scan_module
+from mfa_scraper.archive.hashing import content_hash
+from mfa_scraper.archive.outcomes import (
     CHANGED,
     ERROR,
-    FETCHES_SCHEMA,
     GONE,
     NEW,
     NOT_MODIFIED,
     UNCHANGED,
     UNPARSED,
-    Archive,
-    ArchiveError,
-    ArchiveWriter,
-    Health,
-    content_hash,
-    default_health,
-    new_run_id,
 )
-from mfa_scraper.archive import lookup as lookup_module
-from mfa_scraper.archive import saved as saved_module
-from mfa_scraper.archive import scan as scan_module
+from mfa_scraper.archive.runs import default_health, new_run_id
+from mfa_scraper.archive.schema import ARTICLES_SCHEMA, FETCHES_SCHEMA
 from mfa_scraper.items import (
     ARTICLE_FIELDS,
     ATTACHMENT_FIELDS,

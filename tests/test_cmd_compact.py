@@ -15,7 +15,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from mfa_scraper.archive import Archive, ArchiveWriter, compact, verify_archive
+from mfa_scraper.archive import Archive, ArchiveWriter
+from mfa_scraper.archive.compact import compact
+from mfa_scraper.archive.verify import verify_archive
 from mfa_scraper.items import to_jsonable
 from tests.test_archive_commands import Story, archive_story, invoke, one_line_error
 
@@ -126,7 +128,7 @@ def _check_interrupted(root: Path, before: tuple[Counter, Counter]) -> None:
 
 KILLER = textwrap.dedent("""
     import os, sys
-    from mfa_scraper.archive import compact
+    from mfa_scraper.archive.compact import compact
     steps = sys.modules["mfa_scraper.archive.compact"]
     step, when = sys.argv[2], sys.argv[3]
     real = getattr(steps, step)

@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mfa_scraper.archive import Archive, verify_archive
+from mfa_scraper.archive import Archive
 from mfa_scraper.archive.schema import ARTICLES_FILE_SCHEMA
+from mfa_scraper.archive.verify import verify_archive
 from tests.test_archive_commands import Story, archive_story, invoke, one_line_error
 
 URL = "https://urm.lt/en/news/928/x:1"

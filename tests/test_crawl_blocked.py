@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from mfa_scraper.archive import (
+from mfa_scraper.archive import Archive
+from mfa_scraper.archive.outcomes import (
     BLOCKED_OUTCOMES,
     CHALLENGE,
     FAILURE_OUTCOMES,
     FORBIDDEN,
     LOGGED_OUTCOMES,
     RATE_LIMITED,
-    Archive,
 )
 from mfa_scraper.pages import ParseError, parse_article
 from mfa_scraper.pages.blocked import is_challenge_page

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from mfa_scraper.archive import CHALLENGE, FORBIDDEN, Archive
+from mfa_scraper.archive import Archive
+from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN
 from mfa_scraper.captures import WARC_DIR
 from mfa_scraper.captures.records import RENDERED_HEADER
 from mfa_scraper.raw import raw_response

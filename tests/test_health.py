@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa_scraper.archive import OUTCOMES
+from mfa_scraper.archive.outcomes import OUTCOMES
 from mfa_scraper.runhealth.verdict import verdict
 
 

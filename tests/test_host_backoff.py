@@ -11,7 +11,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from mfa_scraper.archive import FORBIDDEN, Archive
+from mfa_scraper.archive import Archive
+from mfa_scraper.archive.outcomes import FORBIDDEN
 from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.urls import site_of

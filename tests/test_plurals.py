@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mfa_scraper.archive import default_health
+from mfa_scraper.archive.runs import default_health
 from mfa_scraper.captures.writer import capture_reasons
 from mfa_scraper.demo import run_line
 from mfa_scraper.items import plural

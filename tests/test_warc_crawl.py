@@ -22,7 +22,8 @@ import pytest
 from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
-from mfa_scraper.archive import Archive, ArchiveError, verify_archive
+from mfa_scraper.archive import Archive, ArchiveError
+from mfa_scraper.archive.verify import verify_archive
 from mfa_scraper.captures import finished_files, read_record
 from mfa_scraper.cli import main
 from mfa_scraper.pages import parse_article

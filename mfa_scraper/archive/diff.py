@@ -9,7 +9,8 @@ from typing import Any
 
 from mfa_scraper.urls import article_id
 
-from .history import NotFound, select_version
+from .errors import NotFound
+from .history import select_version
 
 # Compared one value against the other (the raw date strings next to the parsed dates).
 SCALAR_FIELDS = ("title", "created", "created_raw", "updated", "updated_raw", "url",

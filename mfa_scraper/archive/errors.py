@@ -13,3 +13,7 @@ class ArchiveLocked(ArchiveError):
 
 class ArchiveWriteError(ArchiveError):
     """A file could not be written (disk full, permissions); no partial file is left visible."""
+
+
+class NotFound(ArchiveError):
+    """The archive has no such article, or no such version of it."""

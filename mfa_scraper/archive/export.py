@@ -1,4 +1,7 @@
-"""Export articles (latest versions or all) to JSON Lines, CSV or Parquet, written atomically."""
+"""Export articles (latest versions or all) to JSON Lines, CSV or Parquet, written atomically.
+
+pyarrow is imported by the functions that write Parquet: ``EXPORT_FORMATS`` is read by the
+command line's ``--help``, which must start quickly."""
 
 from __future__ import annotations
 
@@ -8,15 +11,14 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from mfa_scraper.items import to_jsonable
 
 from .errors import ArchiveError, ArchiveWriteError
-from .store import COMPRESSION
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
@@ -63,6 +65,11 @@ def text_lines(table: pa.Table, fmt: str) -> Iterator[str]:
 def write_export(table: pa.Table, out: str | os.PathLike[str], fmt: str) -> None:
     """Write ``table`` to ``out`` in ``fmt`` (jsonl, csv, parquet), atomically: under a
     temporary name next to it, then renamed. ArchiveWriteError when that fails."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .store import COMPRESSION
+
     target = Path(out)
     tmp = target.with_name(f".{target.name}.tmp")
     try:

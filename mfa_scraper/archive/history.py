@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from mfa_scraper.urls import article_id
 
-from .errors import ArchiveError
+from .errors import NotFound
 from .outcomes import CHANGED, NEW
 from .rows import content_changes
 from .schema import require_aware
@@ -24,10 +24,6 @@ SILENT_EDIT = "silent edit"
 COSMETIC_BUMP = "cosmetic bump"
 HISTORY_COLUMNS = ("time", "run_id", "outcome", "status", "version", "changed", "flag",
                    "title", "error")
-
-
-class NotFound(ArchiveError):
-    """The archive has no such article, or no such version of it."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Archive: read the versions, fetches and runs of an archive, with no lock and no writer."""
+"""Archive: read the versions, fetches and runs of an archive, with no lock and no writer; and
+every operation over an archive (history, diff, changes, stats, verify, compact, export) as a
+method, thin over its module."""
 
 from __future__ import annotations
 
@@ -12,14 +14,21 @@ import pyarrow.compute as pc
 
 from mfa_scraper.urls import article_id
 
+from .changes import ChangeFeed, changes_since
+from .compact import CompactReport
+from .compact import compact as compact_archive
+from .diff import VersionDiff, diff_versions
 from .errors import ArchiveError
-from .history import select_version
+from .export import export_articles
+from .history import ArticleHistory, article_history, select_version
 from .lookup import latest_rows
 from .runs import read_runs
 from .scan import read_latest
 from .schema import ARTICLES_SCHEMA, FETCHES_SCHEMA, PARTITION, UTC_TIMESTAMP
 from .select import as_instant, filter_versions
+from .stats import LAST_RUNS, ArchiveStats, archive_stats
 from .store import ARTICLES, FETCHES, check_archive_dir, parquet_files, read_table
+from .verify import VerifyReport, verify_archive
 
 
 def _instant(when: datetime | str) -> datetime:
@@ -39,11 +48,17 @@ def _newest(versions: pa.Table) -> pa.Table:
 
 
 class Archive:
-    """Read-only access to an archive directory; safe while a writer is appending.
+    """An archive directory: read it (safe while a writer is appending), and work on it.
 
-    Every method returns a ``pyarrow.Table`` with the documented schema, the ``site``
-    partition column included, also when the archive is empty. Plain Parquet readers
-    (pandas, DuckDB, Polars) read the same files without this class.
+    The readers (``versions``, ``version``, ``select``, ``latest``, ``as_of``, ``fetches``)
+    return a ``pyarrow.Table`` with the documented schema, the ``site`` partition column
+    included, also when the archive is empty (``version``: one row as a dict). Plain Parquet
+    readers (pandas, DuckDB, Polars) read the same files without this class.
+
+    The operations (``history``, ``diff``, ``changes``, ``stats``, ``verify``, ``compact``,
+    ``export``) call the function of their module (``history.article_history``, ...) and
+    return its result. Only ``compact`` writes to the archive (under the writer lock) and
+    ``export`` to the file it is given.
 
     Files of every schema version are read by column name (``schema``'s rule): a column
     added after a file was written reads as null; a column this code does not know (a
@@ -134,3 +149,50 @@ class Archive:
         """The languages of the archived versions, sorted."""
         found = self.versions(columns=["language"])["language"].unique().to_pylist()
         return sorted(language for language in found if language)
+
+    # -- operations, each thin over its module -----------------------------------------------
+
+    def history(self, url: str) -> ArticleHistory:
+        """Every version and fetch of the article at ``url`` (a URL or an article_id), in
+        time order, silent edits and cosmetic bumps flagged. NotFound when the archive has
+        neither a version nor a fetch of it. See ``history.article_history``."""
+        return article_history(self, url)
+
+    def diff(self, url: str, a: int | None = None, b: int | None = None) -> VersionDiff:
+        """Version ``a`` against version ``b`` of the article at ``url``: by default the last
+        two, ``a`` alone against the latest. NotFound for an unknown article or version, or
+        an article of one version and none named. See ``diff.diff_versions``; ``diff.diff_lines``,
+        ``diff.diff_rows`` and ``diffhtml.side_by_side_html`` render the result."""
+        return diff_versions(self, url, a, b)
+
+    def changes(self, since: str | datetime | None = None) -> ChangeFeed:
+        """The articles new, changed or gone after ``since``: a run id (the runs after it), a
+        timezone-aware datetime or ISO 8601 string with offset, or None (the latest run's
+        changes); oldest change first. See ``changes.changes_since``; ``atom.atom_feed``
+        renders the feed."""
+        return changes_since(self, since)
+
+    def stats(self, last_runs: int = LAST_RUNS) -> ArchiveStats:
+        """Articles and versions per site, language and month, versions per article, and the
+        ``last_runs`` latest runs with their health. See ``stats.archive_stats``."""
+        return archive_stats(self, last_runs)
+
+    def verify(self) -> VerifyReport:
+        """Check every file, schema, version sequence, hash, fetch, capture, run report,
+        compaction and the saved index; the report lists every problem found (``ok`` when
+        none). See ``verify.verify_archive``."""
+        return verify_archive(self.path)
+
+    def compact(self) -> CompactReport:
+        """Merge each partition's files into one, under the writer lock (ArchiveLocked while
+        another writer holds it), first finishing any interrupted merge. See
+        ``compact.compact``."""
+        return compact_archive(self.path)
+
+    def export(self, out: str | os.PathLike[str], fmt: str | None = None, *,
+               all_versions: bool = False, **filters: Any) -> int:
+        """Write the latest version of each article (every version with ``all_versions``)
+        that passes ``filters`` (those of ``select``) to the file ``out``, atomically, as
+        ``fmt`` (jsonl, csv, parquet; default: from ``out``'s suffix); return the number of
+        rows. See ``export.export_articles``."""
+        return export_articles(self, out, fmt, all_versions=all_versions, **filters)

@@ -1,4 +1,5 @@
-"""mfa-archive raw and reparse: the raw evidence behind rows, and rows rebuilt from it."""
+"""Commands over the raw captures (WARC): raw (the evidence behind a row) and reparse (rows
+rebuilt from the captures)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from mfa_scraper.cli import ARCHIVE_OPTION, library_errors
+from mfa_scraper.cli.options import ARCHIVE_OPTION, command
 
 
-@click.command()
+@command()
 @click.argument("url")
 @click.option("--version", "number", type=click.IntRange(1), help="Version number N "
               "(default: the latest).")
@@ -32,8 +33,7 @@ def raw(url, number, decode, archive):
     """
     from mfa_scraper.raw import raw_response
 
-    with library_errors():
-        found, body = raw_response(archive, url, number, decode=decode)
+    found, body = raw_response(archive, url, number, decode=decode)
     if found.rendered_by:
         click.echo(f"note: fetched through a browser: {found.rendered_by}", err=True)
     coding = found.header("Content-Encoding")
@@ -44,7 +44,7 @@ def raw(url, number, decode, archive):
     sys.stdout.buffer.flush()
 
 
-@click.command()
+@command()
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="New archive directory (default: ARCHIVE.reparsed-<id> beside it).")
 @click.option("--replace", is_flag=True, help="Then swap it in for the archive, only if "
@@ -61,7 +61,6 @@ def reparse(out, replace, archive):
     """
     from mfa_scraper.reparse import reparse_archive
 
-    with library_errors():
-        done = reparse_archive(archive, out, replace=replace)
+    done = reparse_archive(archive, out, replace=replace)
     for line in done.lines():
         click.echo(line, err=True)

@@ -14,8 +14,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mfa_scraper.archive import GONE, HASHED_FIELDS, OUTCOMES, Archive
+from mfa_scraper.archive import Archive
+from mfa_scraper.archive.hashing import HASHED_FIELDS
 from mfa_scraper.archive.history import edit_flag
+from mfa_scraper.archive.outcomes import GONE, OUTCOMES
 from mfa_scraper.archive.rows import content_changes
 from mfa_scraper.archive.stats import access_lines
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mfa_scraper.archive import FAILURE_OUTCOMES, SUCCESS_OUTCOMES, Health
+from mfa_scraper.archive import Health
+from mfa_scraper.archive.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from mfa_scraper.items import plural
 from mfa_scraper.runhealth.access import blocked_reasons
 

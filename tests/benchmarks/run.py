@@ -471,7 +471,7 @@ def bench_bytes(archive: Path) -> dict:
         f"= {ratio:.2f}", "<= 0.7", ratio <= 0.7)
     row("  whole archive / version", f"{whole / n:.0f} B (articles+fetches+runs); "
         f"{len(files)} files")
-    from mfa_scraper.archive import compact
+    from mfa_scraper.archive.compact import compact
 
     compacted_dir = archive.with_name(archive.name + "-compacted")
     shutil.copytree(archive, compacted_dir)
@@ -670,7 +670,7 @@ print(json.dumps({"latest_s": latest_s, "latest_runs_s": times, "latest_rows": r
 
 COMPACT = r"""
 import json, sys, time
-from mfa_scraper.archive import compact
+from mfa_scraper.archive.compact import compact
 started = time.perf_counter()
 report = compact(sys.argv[1])
 seconds = time.perf_counter() - started
