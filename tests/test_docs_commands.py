@@ -261,3 +261,22 @@ def test_the_documented_replica_serves():
             code = server.wait(30)
             errors = server.stderr.read()
     assert code == 0, errors[-3000:]
+
+
+def _library_snippets() -> list[tuple[str, str]]:
+    """``(where, code)`` of every ```python block that uses the project's own library."""
+    found = []
+    for doc in DOCS:
+        for code in re.findall(r"```python\n(.*?)```", doc.read_text(), re.S):
+            if "from mfa_scraper" in code:
+                found.append((f"{doc.name}: {code.splitlines()[0]}", code))
+    return found
+
+
+LIBRARY = _library_snippets()
+
+
+@pytest.mark.parametrize(("where", "code"), LIBRARY, ids=[w for w, _ in LIBRARY])
+def test_each_documented_library_snippet_runs(where, code, output, monkeypatch):
+    monkeypatch.chdir(output)
+    exec(compile(code, where, "exec"), {})  # the documentation's own code, as a reader runs it
