@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from .changes import GONE, Change, ChangeFeed
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 GENERATOR = "mfa-archive"
 DEFAULT_TITLE = "MFA news archive: changes"
 
@@ -45,10 +47,15 @@ def entry_summary(change: Change) -> str:
     return text + "."
 
 
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    """Append an Atom element ``tag`` with ``text`` and attributes."""
-    element = ET.SubElement(parent, tag, attrs)
-    element.text = text
+    """Append an Atom element ``tag`` with ``text`` and attributes; characters XML 1.0 cannot
+    hold (a control character in a title) become U+FFFD, so the feed stays well-formed."""
+    element = ET.SubElement(parent, tag, {k: _xml_text(v) for k, v in attrs.items()})
+    element.text = None if text is None else _xml_text(text)
     return element
 
 

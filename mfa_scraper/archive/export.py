@@ -37,11 +37,18 @@ def format_for(path: str | os.PathLike[str], fmt: str | None) -> str:
     return found
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_value(value: Any) -> Any:
-    """A value for a CSV cell: lists and structs as JSON, datetimes as ISO 8601, None empty."""
+    """A value for a CSV cell: lists and structs as JSON, datetimes as ISO 8601, None empty;
+    text a spreadsheet would run as a formula gets a leading ``'`` (shown as text)."""
     value = to_jsonable(value)
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 

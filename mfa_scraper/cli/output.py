@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,8 +52,20 @@ def _dumps(value: Any, indent: int | None = None) -> str:
     return json.dumps(to_jsonable(value), ensure_ascii=False, indent=indent)
 
 
+# C0 controls but tab and newline, DEL and the C1 controls (ESC starts terminal escape
+# sequences, a carriage return overwrites what the line showed).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each terminal control character shown as U+FFFD."""
+    return _CONTROLS.sub("\ufffd", text)
+
+
 def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
-    """A value as a one-line table cell, cut to ``width`` characters."""
+    """A value as a one-line table cell, cut to ``width`` characters, with no terminal
+    control character (a title holding escape sequences must not recolour, move or retitle
+    the user's terminal; JSON and CSV keep the text exactly)."""
     value = to_jsonable(value)
     if value is None:
         text = ""
@@ -62,7 +75,7 @@ def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
         text = json.dumps(value, ensure_ascii=False)
     else:
         text = str(value)
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     if width is not None and len(text) > width:
         text = text[: width - 1] + ELLIPSIS
     return text
@@ -154,11 +167,10 @@ def csv_lines(rows: list[dict[str, Any]], columns: Sequence[str]) -> Iterator[st
 
 
 def _csv_cell(value: Any) -> Any:
-    """A CSV cell: lists and structs as JSON, None empty."""
-    value = to_jsonable(value)
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+    """A CSV cell, as ``export`` writes it (formulas neutralised)."""
+    from mfa_scraper.archive.export import csv_value
+
+    return csv_value(value)
 
 
 def format_rows(rows: Iterable[dict[str, Any]], fmt: str,
@@ -199,7 +211,7 @@ def record_lines(record: dict[str, Any], fmt: str) -> Iterator[str]:
             yield from (f"  - {cell(item, None)}" for item in value)
         elif isinstance(value, str) and "\n" in value:
             yield f"{name}:"
-            yield from (f"  {line}" for line in value.splitlines())
+            yield from (f"  {printable(line)}" for line in value.splitlines())
         else:
             yield f"{name.ljust(width)}  {cell(value, None)}"
 
