@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
+from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN
 from mfa_scraper.crawler.browser import PROBE
 from mfa_scraper.crawler.middlewares import (
     raise_host_delay,
@@ -19,13 +20,8 @@ from mfa_scraper.crawler.middlewares import (
     retry_after_seconds,
 )
 from mfa_scraper.items import plural
-from mfa_scraper.runhealth.access import (
-    CHALLENGE,
-    FORBIDDEN,
-    GAVE_UP_AFTER_KEY,
-    SKIPPED_KEY,
-    classify,
-)
+from mfa_scraper.runhealth.access import classify
+from mfa_scraper.runhealth.keys import GAVE_UP_AFTER_KEY, SKIPPED_KEY
 from mfa_scraper.urls import site_of
 
 REFUSALS = (FORBIDDEN, CHALLENGE)

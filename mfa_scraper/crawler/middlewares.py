@@ -17,7 +17,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
-from mfa_scraper.runhealth.access import ACCESS_KEY, classify, count_backoff
+from mfa_scraper.runhealth.access import classify, count_backoff
+from mfa_scraper.runhealth.keys import ACCESS_KEY
 from mfa_scraper.urls import site_of
 
 

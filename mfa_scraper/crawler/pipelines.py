@@ -10,16 +10,23 @@ from scrapy.exceptions import DropItem
 
 from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
 from mfa_scraper.captures import WARC_DIR, CaptureWriter, capture_reasons
-from mfa_scraper.crawler.extensions import OUTCOME_PREFIX, SITE_PREFIX
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages.version import PARSER_VERSION
 from mfa_scraper.runhealth import monitor, network
 from mfa_scraper.runhealth.access import access_counts, access_summary
+from mfa_scraper.runhealth.keys import (
+    HEALTH_KEY,
+    LISTING_FAILURES_KEY,
+    LISTING_ITEMS_KEY,
+    OUT_OF_RANGE_KEY,
+    OUTCOME_KEY,
+    PARSER_KEY,
+    RUN_ID_KEY,
+    SITE_ARTICLES_KEY,
+)
 from mfa_scraper.runhealth.validation import problems
-from mfa_scraper.runhealth.verdict import LISTING_ITEMS_KEY, verdict
+from mfa_scraper.runhealth.verdict import verdict
 from mfa_scraper.urls import site_of
-
-PARSER_KEY = "mfa/parser/"  # + "<site>/<cms>": which parser produced each archived article
 
 
 def crawl_counters(stats: dict) -> dict:
@@ -34,10 +41,10 @@ def crawl_counters(stats: dict) -> dict:
             sites.setdefault(site, {}).setdefault("parsers", {})[cms] = value
     found = access_counts(stats)
     unanswered = network.network_counts(stats)
-    return {"sites": sites, "out_of_range": stats.get("mfa/out_of_range", 0),
+    return {"sites": sites, "out_of_range": stats.get(OUT_OF_RANGE_KEY, 0),
             "access": found, **access_summary(found), "network": unanswered,
             "no_answer": network.network_lines(unanswered),
-            "listing_failures": stats.get(network.LISTING_FAILURES_KEY) or []}
+            "listing_failures": stats.get(LISTING_FAILURES_KEY) or []}
 
 
 def use_arrow_pool(name: str) -> None:
@@ -129,8 +136,8 @@ class ArchivePipeline:
         if capture_problems:
             health = Health(False, (*health.reasons, *capture_problems))
         report = writer.close(health, stopped=reason != "finished")
-        self.crawler.stats.set_value("mfa/run_id", report.get("run_id"))
-        self.crawler.stats.set_value("mfa/health", report.get("health"))
+        self.crawler.stats.set_value(RUN_ID_KEY, report.get("run_id"))
+        self.crawler.stats.set_value(HEALTH_KEY, report.get("health"))
 
     def _past_runs(self) -> list[dict]:
         """The archive's run reports, the health monitors' baselines (none if unreadable)."""
@@ -167,5 +174,5 @@ class ArchivePipeline:
 
     def _count(self, outcome: str, site: str) -> None:
         """One article fetch logged: counted by outcome and by site (the progress line)."""
-        self.crawler.stats.inc_value(f"{OUTCOME_PREFIX}{outcome}")
-        self.crawler.stats.inc_value(f"{SITE_PREFIX}{site}")
+        self.crawler.stats.inc_value(f"{OUTCOME_KEY}{outcome}")
+        self.crawler.stats.inc_value(f"{SITE_ARTICLES_KEY}{site}")

@@ -11,6 +11,7 @@ from typing import Any
 from mfa_scraper.archive import Archive, ArchiveError
 from mfa_scraper.archive.lock import check_free
 from mfa_scraper.crawler.spiders.params import ArgumentError, CrawlArgs
+from mfa_scraper.runhealth.keys import RUN_ID_KEY
 from mfa_scraper.runhealth.monitor import Thresholds
 
 SETTINGS_MODULE = "mfa_scraper.crawler.settings"
@@ -89,7 +90,7 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
     process.crawl(crawler, **arguments).addErrback(lambda failure: failures.append(failure.value))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    return CrawlResult(_report(Path(archive_dir), stats.get("mfa/run_id")), stats,
+    return CrawlResult(_report(Path(archive_dir), stats.get(RUN_ID_KEY)), stats,
                        failures[0] if failures else None)
 
 

@@ -26,7 +26,13 @@ from mfa_scraper.items import ArticleFetch, FetchOutcome, plural
 from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.runhealth import access, monitor, network
-from mfa_scraper.runhealth.verdict import RESUMED_KEY
+from mfa_scraper.runhealth.keys import (
+    LISTING_ERRORS_KEY,
+    LISTING_ITEMS_KEY,
+    LISTING_PAGES_KEY,
+    OUT_OF_RANGE_KEY,
+    RESUMED_KEY,
+)
 from mfa_scraper.urls import article_id, site_of
 
 # Article responses the callback handles itself instead of the HttpError middleware.
@@ -216,7 +222,7 @@ class MfaNewsSpider(scrapy.Spider):
             return
         self._count_listing(response.url, ok=True)
         site = site_of(response.url)
-        self.crawler.stats.inc_value(f"mfa/listing_items/{site}", len(listing.items))
+        self.crawler.stats.inc_value(f"{LISTING_ITEMS_KEY}{site}", len(listing.items))
         if page == 1:
             monitor.count_first_page(self.crawler.stats, response.url, len(listing.items))
         wanted = [entry for entry in listing.items if self._in_range(entry)]
@@ -305,7 +311,7 @@ class MfaNewsSpider(scrapy.Spider):
         network.note_listing_failure(stats, url, reason)
 
     def _count_listing(self, url: str, *, ok: bool) -> None:
-        self.crawler.stats.inc_value("mfa/listing_pages" if ok else "mfa/listing_errors")
+        self.crawler.stats.inc_value(LISTING_PAGES_KEY if ok else LISTING_ERRORS_KEY)
         if self.archive is not None:
             self.archive.count_listing_page(url, ok=ok)
 
@@ -338,7 +344,7 @@ class MfaNewsSpider(scrapy.Spider):
         too_old = bool(self.args.since and dated and dated[0] is not None
                        and dated[0].date() < self.args.since)
         if entry is not None and dated and not self._created_in_range(dated[0]):
-            self.crawler.stats.inc_value("mfa/out_of_range")
+            self.crawler.stats.inc_value(OUT_OF_RANGE_KEY)
             outputs = []  # listed without a date, published outside since/until
         yield from outputs
         yield from self._release(hold, too_old=too_old)
