@@ -55,7 +55,7 @@ class ProgressLine:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("MFA_PROGRESS_INTERVAL", 0)
+        interval = crawler.settings.getfloat("MFA_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured
         extension = cls(crawler, interval)

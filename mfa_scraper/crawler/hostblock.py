@@ -47,9 +47,9 @@ class HostBlockBackoff:
     def __init__(self, crawler):
         settings = crawler.settings
         self.crawler = crawler
-        self.base = settings.getfloat("MFA_BACKOFF_BASE", 2.0)
-        self.ceiling = settings.getfloat("MFA_BACKOFF_MAX", 120.0)
-        self.limit = settings.getint("MFA_BLOCKED_HOST_LIMIT", 5)
+        self.base = settings.getfloat("MFA_BACKOFF_BASE")
+        self.ceiling = settings.getfloat("MFA_BACKOFF_MAX")
+        self.limit = settings.getint("MFA_BLOCKED_HOST_LIMIT")
         self.in_a_row: dict[str, int] = {}
         self.last_refusal: dict[str, str] = {}
         self.given_up: set[str] = set()

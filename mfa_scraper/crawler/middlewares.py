@@ -88,8 +88,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.base = settings.getfloat("MFA_BACKOFF_BASE", 2.0)
-        self.ceiling = settings.getfloat("MFA_BACKOFF_MAX", 120.0)
+        self.base = settings.getfloat("MFA_BACKOFF_BASE")
+        self.ceiling = settings.getfloat("MFA_BACKOFF_MAX")
 
     @classmethod
     def from_crawler(cls, crawler):

@@ -47,7 +47,7 @@ def crawl_counters(stats: dict) -> dict:
             "listing_failures": stats.get(LISTING_FAILURES_KEY) or []}
 
 
-def use_arrow_pool(name: str) -> None:
+def use_arrow_pool(name: str | None) -> None:
     """Make ``name`` (``system``, ``mimalloc``, ``jemalloc``) Arrow's default memory pool;
     an empty name leaves pyarrow's choice. ValueError for a backend this pyarrow lacks."""
     if not name:
@@ -73,11 +73,10 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        pipeline = cls(crawler, settings.get("ARCHIVE_DIR", "output"),
-                       settings.getint("ARCHIVE_FLUSH_ROWS", 5000))
+        pipeline = cls(crawler, settings.get("ARCHIVE_DIR"), settings.getint("ARCHIVE_FLUSH_ROWS"))
         try:
             pipeline.thresholds = monitor.Thresholds.from_settings(settings)
-            use_arrow_pool(settings.get("ARROW_MEMORY_POOL") or "")
+            use_arrow_pool(settings.get("ARROW_MEMORY_POOL"))
         except ValueError as error:  # a bad -s value: one line and exit status 2, as the spider
             print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
@@ -102,13 +101,13 @@ class ArchivePipeline:
         """The WARC writer of this run, opened under the archive lock (it finishes the files
         a killed run left open), lent to WarcCaptureMiddleware as ``spider.captures``."""
         settings = self.crawler.settings
-        if not settings.getbool("WARC_ENABLED", True):
+        if not settings.getbool("WARC_ENABLED"):
             return
         info = {"operator": settings.get("MFA_CONTACT"), "http-header-user-agent":
                 settings.get("USER_AGENT"), "robots": "obey" if
                 settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
         captures = CaptureWriter(f"{self.archive_dir}/{WARC_DIR}", run_id, info=info,
-                                 max_bytes=settings.getint("WARC_MAX_BYTES", 1_000_000_000))
+                                 max_bytes=settings.getint("WARC_MAX_BYTES"))
         self.captures = spider.captures = captures.open()
 
     def _close_captures(self) -> list[str]:

@@ -60,7 +60,7 @@ class MfaNewsSpider(scrapy.Spider):
             contact = os.environ.get("MFA_CONTACT") or contact  # a -s value beats the variable
             # One value for every reader (the WARC files' warcinfo names the operator too).
             settings.set("MFA_CONTACT", contact, priority="spider")
-        agent = settings.get("USER_AGENT") or ""
+        agent = settings.get("USER_AGENT")
         if "{contact}" in agent:
             settings.set("USER_AGENT", agent.replace("{contact}", contact), priority="spider")
 
@@ -117,7 +117,7 @@ class MfaNewsSpider(scrapy.Spider):
 
     async def start(self):
         self.logger.info(self.politeness_line())
-        if "set MFA_CONTACT" in (self.settings.get("USER_AGENT") or ""):
+        if "set MFA_CONTACT" in self.settings.get("USER_AGENT"):
             self.logger.warning("MFA_CONTACT is not set: the User-Agent names no contact; "
                                 "site operators prefer to know who to write to")
         if self.job_dir is not None:
