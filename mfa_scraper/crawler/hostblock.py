@@ -22,10 +22,10 @@ from mfa_scraper.crawler.middlewares import (
 from mfa_scraper.items import plural
 from mfa_scraper.runhealth.access import classify
 from mfa_scraper.runhealth.keys import GAVE_UP_AFTER_KEY, SKIPPED_KEY
+from mfa_scraper.runhealth.outcome import GONE_STATUSES
 from mfa_scraper.urls import site_of
 
 REFUSALS = (FORBIDDEN, CHALLENGE)
-SERVED_GONE = (404, 410)  # answers that end a back-off although they are 4xx
 
 
 class HostBlocked(IgnoreRequest):
@@ -74,7 +74,7 @@ class HostBlockBackoff:
         if refusal not in REFUSALS:
             if host not in self.given_up:
                 self.in_a_row[host] = 0
-            if refusal is None and (response.status < 400 or response.status in SERVED_GONE):
+            if refusal is None and (response.status < 400 or response.status in GONE_STATUSES):
                 # served (a page, a redirect, 304, or a page gone): any back-off is over
                 restore_host_delay(self.crawler, request)
             return

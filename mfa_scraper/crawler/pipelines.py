@@ -1,4 +1,5 @@
-"""The one item pipeline: validate, then hand articles and fetch outcomes to the archive."""
+"""The one item pipeline: hands articles and fetch outcomes to the archive, as the spider's
+outcome step (:func:`mfa_scraper.runhealth.outcome.article_outcome`) decided them."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from mfa_scraper.runhealth.keys import (
     RUN_ID_KEY,
     SITE_ARTICLES_KEY,
 )
-from mfa_scraper.runhealth.validation import problems
 from mfa_scraper.runhealth.verdict import verdict
 from mfa_scraper.urls import site_of
 
@@ -158,13 +158,9 @@ class ArchivePipeline:
         raise DropItem(f"not an archive item: {type(item).__name__}")
 
     def _article(self, fetch: ArticleFetch):
+        """An article the outcome step found valid: recorded, its outcome named by the
+        archive (new, changed, unchanged)."""
         article = fetch.article
-        reasons = problems(article, allowed_domains=self.crawler.spider.allowed_domains)
-        if reasons:
-            self.writer.log_fetch(article.url, outcome="unparsed", status=fetch.status,
-                                  error="invalid: " + "; ".join(reasons), capture=fetch.capture)
-            self._count("unparsed", site_of(article.url))
-            return fetch
         outcome = self.writer.record(article, status=fetch.status, etag=fetch.etag,
                                      last_modified=fetch.last_modified, capture=fetch.capture)
         self._count(outcome, article.site)

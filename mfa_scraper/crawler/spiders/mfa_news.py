@@ -16,6 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from mfa_scraper import pages
 from mfa_scraper import sites as registry
+from mfa_scraper.archive.outcomes import CHALLENGE, ERROR, FORBIDDEN
 from mfa_scraper.crawler import browser
 from mfa_scraper.crawler.hostblock import HostBlocked
 from mfa_scraper.crawler.spiders import jobdir as job
@@ -33,11 +34,8 @@ from mfa_scraper.runhealth.keys import (
     OUT_OF_RANGE_KEY,
     RESUMED_KEY,
 )
+from mfa_scraper.runhealth.outcome import ARTICLE_STATUSES, ArticleOutcome, article_outcome
 from mfa_scraper.urls import article_id, site_of
-
-# Article responses the callback handles itself instead of the HttpError middleware.
-ARTICLE_STATUSES = [304, 404, 410]
-GONE_STATUSES = (404, 410)
 
 
 class MfaNewsSpider(scrapy.Spider):
@@ -200,7 +198,7 @@ class MfaNewsSpider(scrapy.Spider):
             self.logger.error("%s: no News link found on the home page", response.url)
             self._count_listing(response.url, ok=False)
             if is_challenge_page(response.body):
-                access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
+                access.count_blocked(self.crawler.stats, response.url, CHALLENGE, listing=True)
         for _, url in links:
             yield self._listing_request(url, page=1)
 
@@ -212,13 +210,13 @@ class MfaNewsSpider(scrapy.Spider):
             self.logger.error("listing not parsed: %s", error)
             self._count_listing(response.url, ok=False)
             if is_challenge_page(response.body):
-                access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
+                access.count_blocked(self.crawler.stats, response.url, CHALLENGE, listing=True)
             return
         if not listing.items and is_challenge_page(response.body):
             # A shell that needs JavaScript (or a bot check) parses as an empty listing.
             self.logger.error("listing is a challenge page: %s", response.url)
             self._count_listing(response.url, ok=False)
-            access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
+            access.count_blocked(self.crawler.stats, response.url, CHALLENGE, listing=True)
             return
         self._count_listing(response.url, ok=True)
         site = site_of(response.url)
@@ -325,7 +323,7 @@ class MfaNewsSpider(scrapy.Spider):
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.article_failed,
             headers=self._conditional_headers(self._known(url)),
-            cb_kwargs={"entry": entry}, meta={"handle_httpstatus_list": ARTICLE_STATUSES},
+            cb_kwargs={"entry": entry}, meta={"handle_httpstatus_list": list(ARTICLE_STATUSES)},
         )
 
     @staticmethod
@@ -339,14 +337,18 @@ class MfaNewsSpider(scrapy.Spider):
 
     def parse_article(self, response, entry: ListingItem | None, hold: int | None = None):
         """Turn an article response into an ArticleFetch or a FetchOutcome for the archive."""
-        outputs = list(self._article_outputs(response, entry))
-        dated = [o.article.created for o in outputs if isinstance(o, ArticleFetch)]
-        too_old = bool(self.args.since and dated and dated[0] is not None
-                       and dated[0].date() < self.args.since)
-        if entry is not None and dated and not self._created_in_range(dated[0]):
-            self.crawler.stats.inc_value(OUT_OF_RANGE_KEY)
-            outputs = []  # listed without a date, published outside since/until
-        yield from outputs
+        result = article_outcome(response.url, response.status, response.body,
+                                 encoding=response.encoding, entry=entry,
+                                 allowed_domains=self.allowed_domains)
+        self._count_answer(response.url, result)
+        article = result.article  # parsed, valid or not
+        too_old = bool(self.args.since and article is not None and article.created is not None
+                       and article.created.date() < self.args.since)
+        if entry is not None and article is not None and not self._created_in_range(
+                article.created):
+            self.crawler.stats.inc_value(OUT_OF_RANGE_KEY)  # listed, but published
+        else:  # outside since / until
+            yield from self._article_outputs(response, result)
         yield from self._release(hold, too_old=too_old)
 
     def _created_in_range(self, created) -> bool:
@@ -355,25 +357,24 @@ class MfaNewsSpider(scrapy.Spider):
             (self.args.since is None or day >= self.args.since)
             and (self.args.until is None or day <= self.args.until))
 
-    def _article_outputs(self, response, entry: ListingItem | None):
+    def _count_answer(self, url: str, result: ArticleOutcome) -> None:
+        """A blocked answer counted for the run's access report, a parsed page's fields for
+        the health monitors."""
+        if result.blocked:
+            access.count_blocked(self.crawler.stats, url, result.outcome)
+        if result.page is not None:
+            monitor.count_article(self.crawler.stats, result.page, self._min_body)
+
+    def _article_outputs(self, response, result: ArticleOutcome):
+        """The archive item of an article response, as :func:`article_outcome` decided it."""
         facts = _http_facts(response)
-        if response.status == 304:
-            yield FetchOutcome(response.url, "not_modified", **facts)
-            return
-        if response.status in GONE_STATUSES:
-            yield FetchOutcome(response.url, "gone", **facts)
-            return
-        try:
-            article = pages.parse_article(response.url, response.body, encoding=response.encoding)
-        except ParseError as error:
-            outcome = "unparsed"
-            if error.blocked:  # a bot wall or error page served as 200: never archived
-                outcome = "challenge" if is_challenge_page(response.body) else "forbidden"
-                access.count_blocked(self.crawler.stats, response.url, outcome)
-            yield FetchOutcome(response.url, outcome, error=error.reason, **facts)
-            return
-        monitor.count_article(self.crawler.stats, article, self._min_body)
-        yield ArticleFetch(pages.with_listing_facts(article, entry), **facts)
+        if result.to_record:
+            yield ArticleFetch(result.article, **facts)
+        elif result.invalid:  # logged without the page's validators
+            yield FetchOutcome(result.url, result.outcome, error=result.error,
+                               status=facts["status"], capture=facts["capture"])
+        else:
+            yield FetchOutcome(result.url, result.outcome, error=result.error, **facts)
 
     @cached_property
     def _min_body(self) -> int:
@@ -390,19 +391,16 @@ class MfaNewsSpider(scrapy.Spider):
             yield FetchOutcome(url, failure.value.outcome, error=str(failure.value))
             return
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
-            yield FetchOutcome(url, "forbidden", error=str(failure.value))
+            yield FetchOutcome(url, FORBIDDEN, error=str(failure.value))
             return
-        if failure.check(HttpError):
+        if failure.check(HttpError):  # a 4xx or 5xx answer, after the retries
             response = failure.value.response
-            status = response.status
-            outcome = access.classify(status, response.body)
-            if outcome is not None:
-                access.count_blocked(self.crawler.stats, url, outcome)
-            yield FetchOutcome(url, outcome or "error", error=f"HTTP {status}",
-                               **_http_facts(response))
+            result = article_outcome(url, response.status, response.body)
+            self._count_answer(url, result)
+            yield from self._article_outputs(response, result)
             return
         cause = network.count_failure(self.crawler.stats, url, failure.value)
-        yield FetchOutcome(url, "error",
+        yield FetchOutcome(url, ERROR,
                            error=f"{cause}: {type(failure.value).__name__}: {failure.value}")
 
 
