@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from w3lib.encoding import resolve_encoding
 
 from mfa_scraper import pages
 from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
+from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN, PARSED_OUTCOMES, UNPARSED
 from mfa_scraper.archive.rows import article_from_row
 from mfa_scraper.archive.store import ARTICLES, FETCHES, RUNS
 from mfa_scraper.archive.swap import link_tree, swap_in
@@ -24,17 +24,15 @@ from mfa_scraper.captures import (
     decoded_body,
     read_payload,
 )
-from mfa_scraper.items import Article, Capture, plural
+from mfa_scraper.items import Capture, plural
 from mfa_scraper.pages import ListingItem, ParseError
-from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.pages.decode import first_decoding, sniff
 from mfa_scraper.pages.version import PARSER_VERSION
-from mfa_scraper.runhealth.validation import problems
+from mfa_scraper.runhealth.outcome import ArticleParser, article_outcome
 from mfa_scraper.urls import article_id
 
 # Fetches whose outcome the parser decided (a 2xx page parsed, refused or found blocked).
-PARSED = ("new", "changed", "unchanged", "unparsed", "forbidden", "challenge")
-ArticleParser = Callable[..., Article]
+PARSED = (*PARSED_OUTCOMES, UNPARSED, FORBIDDEN, CHALLENGE)
 
 
 @dataclass
@@ -121,30 +119,21 @@ class _Reparser:
             self._carry(writer, row, common)
             return False
         found, body = document
-        encoding = _scrapy_encoding(found.header("Content-Type"), body)
-        try:
-            article = pages.with_listing_facts(self.parse(row["url"], body, encoding=encoding),
-                                               entry)
-        except ParseError as error:
-            outcome = "unparsed"
-            if error.blocked:
-                outcome = "challenge" if is_challenge_page(body) else "forbidden"
-            writer.log_fetch(row["url"], outcome=outcome, status=row["status"],
-                             error=error.reason, **common)
-            return True
-        reasons = problems(article, allowed_domains=None, now=row["fetched_at"])
-        if reasons:
-            writer.log_fetch(article.url, outcome="unparsed", status=row["status"],
-                             error="invalid: " + "; ".join(reasons), **common)
-            return True
-        writer.record(article, status=row["status"], **common)
+        result = article_outcome(row["url"], row["status"], body,
+                                 encoding=_scrapy_encoding(found.header("Content-Type"), body),
+                                 entry=entry, parse=self.parse, now=row["fetched_at"])
+        if result.to_record:
+            writer.record(result.article, status=row["status"], **common)
+        else:
+            writer.log_fetch(result.url, outcome=result.outcome, status=row["status"],
+                             error=result.error, **common)
         return True
 
     def _carry(self, writer: ArchiveWriter, row: dict[str, Any], common: dict) -> None:
         """A fetch with nothing to parse: logged as it was; a parsed one without a capture
         keeps its archived content and the parser version that made it."""
         version = self.versions.get((row["article_id"], row["content_hash"]))
-        if row["outcome"] in ("new", "changed", "unchanged") and version is not None:
+        if row["outcome"] in PARSED_OUTCOMES and version is not None:
             writer.record(article_from_row(version), status=row["status"],
                           parser_version=row.get("parser_version") or "unknown", **common)
             return

@@ -123,6 +123,7 @@ def test_each_new_command_has_help_with_an_example_and_the_archive_option(comman
 # -- list ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_list_prints_the_latest_version_of_every_article(story):
     rows = jsonl(invoke(story, "list"))  # piped: JSON Lines
     assert {row["article_id"] for row in rows} == set(story.truth[1]) | set(story.truth[2])
@@ -133,6 +134,7 @@ def test_list_prints_the_latest_version_of_every_article(story):
     assert len(every) == len(rows) + len(story.ids("edited") | story.ids("bumped"))
 
 
+@pytest.mark.e2e
 def test_list_filters(story):
     site = story.urls["urm"].removeprefix("http://")
     rows = jsonl(invoke(story, "list", "--site", site, "--language", "en"))
@@ -152,6 +154,7 @@ def test_list_filters(story):
                                  for row in with_category)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
 def test_list_output_formats(story, fmt):
     out = ok(invoke(story, "list", "--format", fmt))
@@ -168,6 +171,7 @@ def test_list_output_formats(story, fmt):
         assert len(lines) == count + 2
 
 
+@pytest.mark.e2e
 def test_list_ids_prints_only_article_ids_one_a_line(story):
     rows = jsonl(invoke(story, "list"))
     ids = ok(invoke(story, "list", "--ids")).splitlines()
@@ -190,6 +194,7 @@ def in_terminal(story: Story, columns: int, *args: str) -> list[str]:
     return ok(result).splitlines()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("columns", [80, 130, 200])
 def test_list_table_fits_the_terminal_and_never_cuts_an_id(story, columns):
     ids = [row["article_id"] for row in jsonl(invoke(story, "list"))]
@@ -204,6 +209,7 @@ def test_list_table_fits_the_terminal_and_never_cuts_an_id(story, columns):
         ["article_id", "site", "language", "created", "version", "first_seen", "title"])
 
 
+@pytest.mark.e2e
 def test_history_and_changes_tables_fit_the_terminal(story):
     key = edited(story)
     lines = in_terminal(story, 100, "history", key)
@@ -220,6 +226,7 @@ def test_history_and_changes_tables_fit_the_terminal(story):
 # -- show ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_show_gives_each_version_in_full(story):
     key = edited(story)
     (latest,) = jsonl(invoke(story, "show", key))
@@ -233,6 +240,7 @@ def test_show_gives_each_version_in_full(story):
     assert latest["run_id"] != first["run_id"] and latest["body_html"]
 
 
+@pytest.mark.e2e
 def test_show_as_a_table_lists_fields_and_raw_dates(story):
     key = bumped(story)
     out = ok(invoke(story, "show", key, "--format", "table"))
@@ -243,6 +251,7 @@ def test_show_as_a_table_lists_fields_and_raw_dates(story):
     assert lines[0] == ["article_id", key]
 
 
+@pytest.mark.e2e
 def test_show_refuses_a_missing_version_and_an_unknown_url(story):
     key = edited(story)
     one_line_error(invoke(story, "show", key, "--version", "7"), "no version 7", key)
@@ -257,6 +266,7 @@ def test_show_refuses_a_missing_version_and_an_unknown_url(story):
 # -- history ------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_history_lists_versions_and_fetches_in_time_order(story):
     key = edited(story)
     rows = jsonl(invoke(story, "history", key))
@@ -267,6 +277,7 @@ def test_history_lists_versions_and_fetches_in_time_order(story):
     assert [r["outcome"] for r in jsonl(invoke(story, "history", gone))] == ["new", "gone"]
 
 
+@pytest.mark.e2e
 def test_history_flags_silent_edits_and_cosmetic_bumps(story):
     truth1, truth2 = story.truth[1], story.truth[2]
     silent = {k for k in story.ids("edited") if truth1[k]["updated"] == truth2[k]["updated"]}
@@ -282,6 +293,7 @@ def test_history_flags_silent_edits_and_cosmetic_bumps(story):
     assert "cosmetic bump" in table and table.splitlines()[-1].endswith(", 1 cosmetic bump")
 
 
+@pytest.mark.e2e
 def test_history_summary_counts_in_the_singular_when_one(story):
     added = sorted(story.ids("added"))[0]  # new in revision 2: one version, one fetch
     table = ok(invoke(story, "history", added, "--format", "table"))
@@ -292,6 +304,7 @@ def test_history_summary_counts_in_the_singular_when_one(story):
     assert table.splitlines()[-1].startswith(f"{edited_key}: 2 versions, 2 fetches, ")
 
 
+@pytest.mark.e2e
 def test_export_of_one_row_says_1_row(story, tmp_path):
     key = sorted(story.ids("added"))[0]
     title = story.truth[2][key]["title"]
@@ -301,6 +314,7 @@ def test_export_of_one_row_says_1_row(story, tmp_path):
     assert result.stderr == f"exported 1 row to {out}\n"
 
 
+@pytest.mark.e2e
 def test_history_of_an_unknown_url_is_one_line(story):
     one_line_error(invoke(story, "history", "https://www.urm.lt/nothing"), "no article")
 
@@ -308,6 +322,7 @@ def test_history_of_an_unknown_url_is_one_line(story):
 # -- diff ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_diff_shows_fields_and_a_word_diff_of_the_body(story, tmp_path):
     key = edited(story)
     old, new = story.truth[1][key], story.truth[2][key]
@@ -324,12 +339,14 @@ def test_diff_shows_fields_and_a_word_diff_of_the_body(story, tmp_path):
     assert page.count("<tr>") > 5
 
 
+@pytest.mark.e2e
 def test_diff_of_a_bumped_article_shows_only_the_updated_time(story):
     key = bumped(story)
     rows = jsonl(invoke(story, "diff", key))
     assert {r["field"] for r in rows} == {"updated", "updated_raw"}
 
 
+@pytest.mark.e2e
 def test_word_diff_rebuilds_both_texts(story):
     diff = diff_versions(Archive(story.archive), edited(story))
     old = "".join(t for op, t in diff.body if op != "insert")
@@ -339,6 +356,7 @@ def test_word_diff_rebuilds_both_texts(story):
                                            ("equal", " c")]
 
 
+@pytest.mark.e2e
 def test_diff_refuses_what_cannot_be_diffed(story):
     single = sorted(story.ids("added"))[0]
     one_line_error(invoke(story, "diff", single), "only one version")
@@ -356,6 +374,7 @@ def _kinds(rows) -> dict[str, set[str]]:
     return found
 
 
+@pytest.mark.e2e
 def test_changes_of_the_latest_run_are_exactly_revision_2(story):
     kinds = _kinds(jsonl(invoke(story, "changes")))
     assert kinds == {"new": story.ids("added"),
@@ -368,12 +387,14 @@ def test_changes_of_the_latest_run_are_exactly_revision_2(story):
     assert everything["new"] == set(story.truth[1]) | story.ids("added")
 
 
+@pytest.mark.e2e
 def test_changes_rows_name_the_changed_fields(story):
     rows = {r["article_id"]: r for r in jsonl(invoke(story, "changes"))}
     assert rows[bumped(story)]["changed"] == ["updated"]
     assert "title" in rows[edited(story)]["changed"]
 
 
+@pytest.mark.e2e
 def test_changes_as_atom_parse_back_as_a_valid_feed(story):
     out = ok(invoke(story, "changes", "--format", "atom"))
     feed = ET.fromstring(out.encode("utf-8"))
@@ -394,6 +415,7 @@ def test_changes_as_atom_parse_back_as_a_valid_feed(story):
     assert sum(t.startswith("[gone] ") for t in titles) == len(story.ids("deleted"))
 
 
+@pytest.mark.e2e
 def test_changes_refuses_an_unknown_run_and_a_bad_time(story):
     one_line_error(invoke(story, "changes", "--since", "20000101T000000Z-abcdef"),
                    "no run 20000101T000000Z-abcdef")
@@ -403,6 +425,7 @@ def test_changes_refuses_an_unknown_run_and_a_bad_time(story):
 # -- stats, verify, export ----------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_stats_counts_articles_versions_and_runs(story):
     sections = json.loads(ok(invoke(story, "stats", "--format", "json")))
     articles = set(story.truth[1]) | set(story.truth[2])
@@ -420,12 +443,14 @@ def test_stats_counts_articles_versions_and_runs(story):
     assert {line["section"] for line in lines} == set(sections)
 
 
+@pytest.mark.e2e
 def test_verify_passes_on_a_crawled_archive(story):
     result = invoke(story, "verify")
     assert ok(result) == ""
     assert result.stderr.startswith("ok: 16 files")
 
 
+@pytest.mark.e2e
 def test_export_writes_every_column_in_each_format(story, tmp_path):
     versions = Archive(story.archive).versions()
     ok(invoke(story, "export", "--all-versions", str(tmp_path / "all.parquet")))
@@ -443,6 +468,7 @@ def test_export_writes_every_column_in_each_format(story, tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+@pytest.mark.e2e
 def test_export_refuses_a_name_without_a_format(story, tmp_path):
     one_line_error(invoke(story, "export", str(tmp_path / "out.dat")), "cannot tell the format")
     assert not (tmp_path / "out.dat").exists()

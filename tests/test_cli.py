@@ -155,6 +155,7 @@ def listing():
         yield replica.urls["urm"] + LISTING
 
 
+@pytest.mark.e2e
 def test_crawl_prints_the_summary_and_fills_the_archive(listing, tmp_path):
     archive = tmp_path / "archive"
     done = mfa_archive("crawl", "--start-url", listing, "--archive", str(archive), *FAST,
@@ -174,6 +175,7 @@ def test_crawl_prints_the_summary_and_fills_the_archive(listing, tmp_path):
     assert run["totals"]["fetches"]["new"] == REPLICA_ARTICLES
 
 
+@pytest.mark.e2e
 def test_crawl_of_a_locked_archive_exits_3_naming_the_holder(listing, tmp_path):
     archive = tmp_path / "archive"
     with ArchiveWriter(archive, run_id="20260101T000000Z-holder"):
@@ -189,6 +191,7 @@ def test_crawl_of_a_locked_archive_exits_3_naming_the_holder(listing, tmp_path):
     assert not (archive / "logs").exists()
 
 
+@pytest.mark.e2e
 def test_crawl_progress_lines_carry_time_rate_queue_and_sites(listing, tmp_path):
     done = mfa_archive("crawl", "--start-url", listing, "--archive", str(tmp_path / "a"),
                        "--set", "DOWNLOAD_DELAY=0.2", "--set", "AUTOTHROTTLE_ENABLED=0",
@@ -201,6 +204,7 @@ def test_crawl_progress_lines_carry_time_rate_queue_and_sites(listing, tmp_path)
     assert any(f"; {urlsplit(listing).hostname}" in line for line in lines), lines
 
 
+@pytest.mark.e2e
 def test_crawl_quiet_prints_only_the_summary(listing, tmp_path):
     done = mfa_archive("crawl", "--start-url", listing, "--archive", str(tmp_path / "a"),
                        "--set", "DOWNLOAD_DELAY=0.2", "--set", "AUTOTHROTTLE_ENABLED=0",
@@ -210,6 +214,7 @@ def test_crawl_quiet_prints_only_the_summary(listing, tmp_path):
     assert not done.stdout.startswith("log:") and done.stdout.splitlines()[-1] == "healthy"
 
 
+@pytest.mark.e2e
 def test_crawl_verbose_shows_scrapys_log_and_keeps_its_file(listing, tmp_path):
     done = mfa_archive("crawl", "--start-url", listing, "--archive", str(tmp_path / "a"),
                        *FAST, "--verbose", cwd=tmp_path)

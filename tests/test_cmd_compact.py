@@ -21,6 +21,8 @@ from mfa_scraper.archive.verify import verify_archive
 from mfa_scraper.items import to_jsonable
 from tests.test_archive_commands import Story, archive_story, invoke, one_line_error
 
+pytestmark = pytest.mark.e2e  # every test compacts a copy of an archive of real crawls
+
 # compact() is the function; the module holds the steps (the import above shadows its name).
 steps = sys.modules["mfa_scraper.archive.compact"]
 PROJECT = Path(__file__).resolve().parents[1]

@@ -51,6 +51,7 @@ def args(command: tuple[str, ...], tmp_path: Path) -> list[str]:
 # -- verify -------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_verify_lists_every_kind_of_damage(story, tmp_path):
     root = copy(story, tmp_path)
     host = {name: url.removeprefix("http://") for name, url in story.urls.items()}
@@ -90,6 +91,7 @@ def test_verify_lists_every_kind_of_damage(story, tmp_path):
     assert result.stderr.startswith(f"{len(problems)} problems: ")
 
 
+@pytest.mark.e2e
 def test_verify_as_a_table_and_as_a_library_call(story, tmp_path):
     root = copy(story, tmp_path)
     path = files(root, "articles", story.urls["osce"].removeprefix("http://"))[0]
@@ -133,6 +135,7 @@ def corrupt(story, tmp_path_factory, request) -> tuple[Path, Path, str]:
     return root, broken, request.param
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
 def test_every_command_names_a_corrupt_file_in_one_line(corrupt, command, tmp_path):
     root, broken, kind = corrupt
@@ -143,6 +146,7 @@ def test_every_command_names_a_corrupt_file_in_one_line(corrupt, command, tmp_pa
     one_line_error(invoke(root, *args(command, tmp_path)), str(broken))
 
 
+@pytest.mark.e2e
 def test_verify_reports_a_corrupt_file(corrupt):
     root, broken, _ = corrupt
     result = invoke(root, "verify")
@@ -153,6 +157,7 @@ def test_verify_reports_a_corrupt_file(corrupt):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.e2e  # the crawled story archive
 @pytest.mark.parametrize("damage", ["{not json", '["a list"]', '{"run_id": "another"}'])
 def test_a_damaged_run_report_is_left_out_with_a_warning_and_reported_by_verify(
         story, tmp_path, damage, caplog):

@@ -19,6 +19,8 @@ from tests.crawling import (
     scrapy_crawl,
 )
 
+pytestmark = pytest.mark.e2e  # real `scrapy crawl` subprocesses against the replica
+
 ARTICLES = 14  # per listing: two listing pages on every site
 COMPARED = ("site", "language", "cms", "title", "created", "updated", "created_raw",
             "updated_raw", "body_text", "categories", "attachments", "related_links")

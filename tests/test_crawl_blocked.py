@@ -99,6 +99,7 @@ def outcomes(blocked, site: str) -> dict[str, int]:
     return blocked["run"]["sites"][blocked["hosts"][site]]["fetches"]
 
 
+@pytest.mark.e2e
 def test_blocked_fetches_are_classified_and_never_archived(blocked):
     archive, hosts = blocked["archive"], blocked["hosts"]
     per_site = {site: ARTICLES * len([v for v in blocked["dataset"].views(site)
@@ -121,6 +122,7 @@ def test_blocked_fetches_are_classified_and_never_archived(blocked):
         == {(RATE_LIMITED, 429)}
 
 
+@pytest.mark.e2e
 def test_run_report_summarises_access_per_site(blocked):
     hosts, crawl = blocked["hosts"], blocked["run"]["crawl"]
     access = crawl["access"]
@@ -141,6 +143,7 @@ def test_run_report_summarises_access_per_site(blocked):
         in crawl["slowed"]
 
 
+@pytest.mark.e2e
 def test_blocked_sites_make_the_run_unhealthy_with_advice(blocked):
     result, hosts = blocked["result"], blocked["hosts"]
     assert result.returncode == 1, result.stderr[-3000:]

@@ -25,8 +25,9 @@ from mfa_scraper.urls import article_id, site_of
 from tests.crawling import FAST, PROJECT, archived, expected_archive, scrapy_crawl
 from tests.warc_tools import warcio_ok
 
-pytestmark = pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK),
-                                reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = [pytest.mark.e2e,  # real crawls through headless Chromium
+              pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK),
+                                 reason="needs Debian's chromium (.ci/run installs it)")]
 
 SITE = "ee"  # the current CMS, two languages
 LEGACY = "by"  # the old CMS (windows-1257 pages among them), crawled with ee by the browser

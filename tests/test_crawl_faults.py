@@ -198,6 +198,7 @@ def _fetches(faulty, site: str, article) -> list[dict]:
     return fetches.to_pylist()
 
 
+@pytest.mark.e2e
 def test_500_twice_then_ok_is_retried_and_archived(faulty):
     for site, article in faulty["picks"]["recovering"]:
         statuses = [e["status"] for e in hits(faulty["logs"][site], article.path)]
@@ -208,6 +209,7 @@ def test_500_twice_then_ok_is_retried_and_archived(faulty):
         assert versions["title"].to_pylist() == [article.title]
 
 
+@pytest.mark.e2e
 def test_always_500_is_logged_as_error_and_never_archived(faulty):
     (site, article), = faulty["picks"]["broken"]
     statuses = [e["status"] for e in hits(faulty["logs"][site], article.path)]
@@ -222,6 +224,7 @@ def test_always_500_is_logged_as_error_and_never_archived(faulty):
     assert faulty["run"]["health"]["verdict"] == "healthy"  # 2 of 72 is under the limit
 
 
+@pytest.mark.e2e
 def test_garbage_page_is_logged_unparsed_with_the_reason(faulty):
     (site, article), = faulty["picks"]["garbage"]
     assert [e["fault"] for e in hits(faulty["logs"][site], article.path)] == ["garbage"]
@@ -238,6 +241,7 @@ def test_garbage_page_is_logged_unparsed_with_the_reason(faulty):
 # -- Retry-After -------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_503_with_retry_after_is_retried_after_that_long(fresh, tmp_path):
     dataset, base = fresh.dataset, fresh.urls["urm"]
     view = next(v for v in dataset.views("urm") if v.theme is None)
@@ -258,6 +262,7 @@ def test_503_with_retry_after_is_retried_after_that_long(fresh, tmp_path):
         (article_id(base + article.path), "new")]
 
 
+@pytest.mark.e2e
 def test_retry_after_slows_the_whole_host_at_once(fresh, tmp_path):
     """The host's next request, already queued when the 503 arrived, waits too; the ones
     after its next normal answer do not."""
@@ -285,6 +290,7 @@ def test_retry_after_slows_the_whole_host_at_once(fresh, tmp_path):
 # -- kill -9 in the middle of a crawl ---------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_kill_9_mid_crawl_leaves_a_readable_archive_and_a_rerun_completes(fresh, tmp_path):
     urls, dataset = fresh.urls, fresh.dataset
     for site, base in urls.items():
@@ -349,6 +355,7 @@ def _snapshot(archive: Path, holder_run: str) -> dict[str, tuple[int, int]]:
             and not (p.parent.name == "warc" and p.name.startswith(holder_run))}
 
 
+@pytest.mark.e2e
 def test_second_writer_fails_at_once_and_changes_nothing(fresh, tmp_path):
     base, dataset = fresh.urls["urm"], fresh.dataset
     listing = next(v for v in dataset.views("urm") if v.theme is None).path

@@ -90,6 +90,7 @@ def offline(tmp_path_factory):
     return {"done": done, "urls": urls, "run": run, "archive": archive}
 
 
+@pytest.mark.e2e
 def test_each_host_is_named_once_with_its_cause(offline):
     done, urls = offline["done"], offline["urls"]
     assert done.returncode == 1, done.stdout + done.stderr[-3000:]
@@ -100,10 +101,12 @@ def test_each_host_is_named_once_with_its_cause(offline):
         assert line.startswith(f"{host}: {cause} ("), done.stdout
 
 
+@pytest.mark.e2e
 def test_nothing_reachable_suggests_the_offline_demo(offline):
     assert "`mfa-archive demo`" in offline["done"].stdout
 
 
+@pytest.mark.e2e
 def test_the_run_report_lists_each_failed_listing_with_its_reason(offline):
     crawl = offline["run"]["crawl"]
     failures = {f["url"]: f["reason"] for f in crawl["listing_failures"]}
@@ -111,6 +114,7 @@ def test_the_run_report_lists_each_failed_listing_with_its_reason(offline):
     assert crawl["network"]["www.urm.lt"] == {"DNS lookup failed": 1}
 
 
+@pytest.mark.e2e
 def test_the_terminal_is_spared_tracebacks_and_the_stats_dump(offline):
     done = offline["done"]
     assert "Traceback" not in done.stdout + done.stderr

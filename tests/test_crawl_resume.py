@@ -113,6 +113,7 @@ def check_complete_archive(replica, archive: Archive):
     assert {row["version"] for row in versions} == {1}
 
 
+@pytest.mark.e2e
 def test_sigterm_then_resume_fetches_every_article_once(fresh, tmp_path):
     first, second, archive, jobdir, saved = interrupted_then_resumed(fresh, tmp_path,
                                                                      signal.SIGTERM)
@@ -134,6 +135,7 @@ def test_sigterm_then_resume_fetches_every_article_once(fresh, tmp_path):
     assert not (jobdir / RUNNING).exists() and (jobdir / "spider.state").exists()
 
 
+@pytest.mark.e2e
 def test_sigkill_then_resume_refetches_only_what_was_not_flushed(fresh, tmp_path):
     first, second, archive, jobdir, _ = interrupted_then_resumed(fresh, tmp_path,
                                                                  signal.SIGKILL)
@@ -163,6 +165,7 @@ def test_sigkill_then_resume_refetches_only_what_was_not_flushed(fresh, tmp_path
     assert not list((archive.path / "warc").glob("*.open"))
 
 
+@pytest.mark.e2e
 def test_a_finished_job_restarted_fetches_no_article(fresh, tmp_path):
     archive, jobdir = tmp_path / "archive", tmp_path / "job"
     cmd = command(archive, jobdir, listing_urls(fresh.urls, fresh.dataset)[:1])

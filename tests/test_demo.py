@@ -50,12 +50,14 @@ def demo(tmp_path_factory):
     return done
 
 
+@pytest.mark.e2e
 def test_demo_runs_offline_in_under_a_minute(demo):
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert demo.seconds < 60
     assert demo.stderr.count("crawling replica revision") == 2
 
 
+@pytest.mark.e2e
 def test_demo_shows_two_healthy_runs(demo):
     runs = [RUN_LINE.match(line) for line in demo.stdout.splitlines()]
     runs = [match for match in runs if match]
@@ -64,6 +66,7 @@ def test_demo_shows_two_healthy_runs(demo):
     assert "changed" in demo.stdout.splitlines()[2]  # revision 2's run found edits
 
 
+@pytest.mark.e2e
 def test_demo_shows_the_history_of_an_edited_article(demo):
     out = demo.stdout
     assert "history of https://127.0.0.1:" in out
@@ -74,6 +77,7 @@ def test_demo_shows_the_history_of_an_edited_article(demo):
     assert re.search(r"^body_text diff: \+1 / -0 paragraphs$", out, re.M), out
 
 
+@pytest.mark.e2e
 def test_demo_leaves_a_readable_archive_and_says_how_to_read_it(demo):
     (where,) = re.findall(r"^archive: (.+)$", demo.stdout, re.M)
     archive = Path(where)
@@ -92,6 +96,7 @@ def hint_commands(stdout: str) -> list[str]:
     return [line.strip() for line in lines[at + 1:at + 3]]
 
 
+@pytest.mark.e2e
 def test_demo_names_the_install_that_brings_pandas(demo):
     install, _ = map(shlex.split, hint_commands(demo.stdout))
     python, *args = install
@@ -100,6 +105,7 @@ def test_demo_names_the_install_that_brings_pandas(demo):
                     "-e", f"{PROJECT_ROOT}[readers]"]  # absolute: the demo ran elsewhere
 
 
+@pytest.mark.e2e
 def test_the_printed_pandas_command_reads_the_archive(demo):
     (where,) = re.findall(r"^archive: (.+)$", demo.stdout, re.M)
     versions = Archive(where).versions(columns=["site", "version", "title"])
@@ -163,6 +169,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != "writer.lock"}
 
 
+@pytest.mark.e2e
 def test_a_demo_run_again_into_its_archive_serves_the_same_sites(tmp_path, monkeypatch):
     picked = []
 

@@ -18,6 +18,8 @@ from mfa_scraper.replica.fixture import running_replica
 from tests.crawling import FAST, clear_faults, listing_urls, scrapy_crawl
 from tests.test_cli import mfa_archive
 
+pytestmark = pytest.mark.e2e  # real `scrapy crawl` and `mfa-archive crawl` subprocesses
+
 ARTICLES = 11  # per listing: two pages on the old CMS, one on the new
 SITES = ("osce", "ee", "by")  # old CMS, new CMS, and one left alone
 

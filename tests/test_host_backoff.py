@@ -18,6 +18,8 @@ from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.urls import site_of
 from tests.crawling import scrapy_crawl
 
+pytestmark = pytest.mark.e2e  # real `scrapy crawl` subprocesses against the replica
+
 ARTICLES = 6  # per listing: one listing page
 BASE = 0.3  # seconds: the first back-off, doubled on each refusal in a row
 # A small fixed delay: with none, Scrapy sends a slot's queued requests all at once.

@@ -62,6 +62,7 @@ def test_bad_arguments_name_the_argument(raw, name, message):
     assert str(caught.value).startswith(f"argument {name!r}: ") and message in str(caught.value)
 
 
+@pytest.mark.e2e
 def test_scrapy_crawl_with_a_bad_argument_is_one_line_and_exit_2(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "mfa_news", "-a", "since=2024-13-01",

@@ -16,8 +16,9 @@ from mfa_scraper.report.data import ReportData
 from mfa_scraper.report.page import render
 from mfa_scraper.runhealth import network
 from mfa_scraper.runhealth.access import access_line, slowed_line
+from mfa_scraper.runhealth.keys import LISTING_ITEMS_KEY
 from mfa_scraper.runhealth.monitor import summary_lines
-from mfa_scraper.runhealth.verdict import LISTING_ITEMS_KEY, verdict
+from mfa_scraper.runhealth.verdict import verdict
 
 
 @pytest.mark.parametrize(("count", "noun", "expected"), [

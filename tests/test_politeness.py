@@ -110,6 +110,7 @@ def test_replica_counts_parallel_requests():
         assert control(base, "stats")["max_in_flight"] == 1
 
 
+@pytest.mark.e2e
 def test_at_most_one_request_in_flight_per_host(polite):
     for site, stats in polite["stats"].items():
         fetched = [e for e in polite["logs"][site] if e["status"] == 200]
@@ -117,6 +118,7 @@ def test_at_most_one_request_in_flight_per_host(polite):
         assert stats["max_in_flight"] == 1, site
 
 
+@pytest.mark.e2e
 def test_robots_txt_is_fetched_first_and_obeyed(polite):
     for site, log in polite["logs"].items():
         paths = [entry["path"] for entry in log]
@@ -127,12 +129,14 @@ def test_robots_txt_is_fetched_first_and_obeyed(polite):
     assert f"'robotstxt/forbidden': {len(polite['logs'])}," in polite["result"].stderr
 
 
+@pytest.mark.e2e
 def test_user_agent_names_the_project_and_the_contact(polite):
     agents = {entry["user_agent"] for log in polite["logs"].values() for entry in log}
     assert len(agents) == 1
     assert agents.pop() == f"mfa-scraper/{__version__} (contact: {CONTACT})"
 
 
+@pytest.mark.e2e
 def test_hosts_are_crawled_in_parallel_one_request_at_a_time_each(polite_hosts, polite):
     hosts = {urlsplit(base).hostname for base in polite_hosts["urls"].values()}
     assert len(hosts) == len(polite_hosts["urls"]) > 1  # a host per site, as on the real sites

@@ -15,6 +15,8 @@ from mfa_scraper.archive import Archive
 from mfa_scraper.replica.fixture import free_ports, running_replica
 from tests.crawling import listing_urls, scrapy_crawl
 
+pytestmark = pytest.mark.e2e  # reads an archive made by real `scrapy crawl` subprocesses
+
 ARTICLES = 6  # per listing
 LATEST_SQL = """
     SELECT * FROM read_parquet('{root}/articles/**/*.parquet', hive_partitioning=true)

@@ -83,6 +83,7 @@ def page(crawled, tmp_path_factory) -> Path:
 # -- what the report says ----------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_report_data_matches_what_revision_2_changed(crawled):
     data = collect(Archive(crawled.path))
     changes = crawled.changes
@@ -106,6 +107,7 @@ def test_report_data_matches_what_revision_2_changed(crawled):
     assert data.runs[1].fetches["gone"] == len(changes.deleted)
 
 
+@pytest.mark.e2e
 def test_page_has_every_section_chart_and_diff(crawled, page):
     html = page.read_text(encoding="utf-8")
     for section in ("published", "edits", "changes", "gone", "runs"):
@@ -119,6 +121,7 @@ def test_page_has_every_section_chart_and_diff(crawled, page):
     assert html.count("<tr><td><a href=") >= len(crawled.changes.deleted)  # gone rows
 
 
+@pytest.mark.e2e
 def test_page_is_self_contained(page):
     """Nothing to fetch at view time: no script, stylesheet link, external image or font, and
     a Content-Security-Policy that forbids fetching anyway."""
@@ -200,6 +203,7 @@ def test_non_archive_directory_is_one_error_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.e2e
 def test_missing_archive_and_file_as_out_dir_are_one_error_line(crawled, tmp_path):
     line = _one_error_line(invoke("report", str(tmp_path / "out"),
                                   "--archive", str(tmp_path / "nothing")))
@@ -210,6 +214,7 @@ def test_missing_archive_and_file_as_out_dir_are_one_error_line(crawled, tmp_pat
     assert "not a directory" in line
 
 
+@pytest.mark.e2e
 def test_corrupt_parquet_file_is_named(crawled, tmp_path):
     archive = shutil.copytree(crawled.path, tmp_path / "archive")
     victim = sorted((archive / "articles").rglob("*.parquet"))[0]
@@ -237,6 +242,7 @@ def console_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if ":CONSOLE" in line]
 
 
+@pytest.mark.e2e
 @needs_chromium
 def test_the_console_check_catches_errors(tmp_path):
     """The check below can fail: a script error and a blocked fetch both show up."""
@@ -249,6 +255,7 @@ def test_the_console_check_catches_errors(tmp_path):
     assert any("Content Security Policy" in line for line in lines), lines
 
 
+@pytest.mark.e2e
 @needs_chromium
 def test_report_renders_in_headless_chromium(page, tmp_path):
     result = chromium(tmp_path, page, "--dump-dom")

@@ -30,6 +30,8 @@ from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from tests.crawling import FAST, PROJECT, expected_archive
 
+pytestmark = pytest.mark.e2e  # scrapyd deploys and schedules a real crawl
+
 VENV = Path(sys.prefix)  # the docs' .venv: the virtualenv running the tests
 CONTACT = "tests@example.org"
 DOC_URL = "http://127.0.0.1:6800/"

@@ -33,6 +33,8 @@ from mfa_scraper.replica.fixture import running_replica
 from tests.crawling import FAST, PROJECT, listing_urls
 from tests.warc_tools import warcio_ok
 
+pytestmark = pytest.mark.e2e  # real `scrapy crawl` subprocesses, then their WARC files
+
 SMALL_FILES = {"WARC_MAX_BYTES": "20000"}  # several files per run: rotation is exercised
 GZIP_MAGIC = b"\x1f\x8b"
 

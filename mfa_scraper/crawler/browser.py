@@ -9,12 +9,11 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
+from mfa_scraper.runhealth.keys import BROWSER_PAGES_KEY, BROWSER_PROBES_KEY
 from mfa_scraper.urls import site_of
 
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 HOSTS_SETTING = "MFA_BROWSER_HOSTS"
-PAGES_KEY = "mfa/browser/pages/"  # per site: pages the browser rendered
-PROBES_KEY = "mfa/browser/probes/"  # per site: conditional requests answered over plain HTTP
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 # Resources a page's text never needs: not fetched, which spares the site and saves time.
 SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
@@ -91,10 +90,10 @@ class BrowserRouter:
         conditional = any(name in request.headers for name in CONDITIONAL_HEADERS)
         if conditional and not request.meta.get(PROBED):
             request.meta[PROBE] = True
-            self.stats.inc_value(f"{PROBES_KEY}{site}")
+            self.stats.inc_value(f"{BROWSER_PROBES_KEY}{site}")
             return None
         request.meta["playwright"] = True
-        self.stats.inc_value(f"{PAGES_KEY}{site}")
+        self.stats.inc_value(f"{BROWSER_PAGES_KEY}{site}")
         return None
 
     def process_response(self, request, response):

@@ -11,25 +11,30 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-OUTCOME_PREFIX = "mfa/outcome/"
-SITE_PREFIX = "mfa/site_articles/"  # + site: article fetches logged, whatever their outcome
+from mfa_scraper.runhealth.keys import (
+    LISTING_ERRORS_KEY,
+    LISTING_PAGES_KEY,
+    OUTCOME_KEY,
+    SITE_ARTICLES_KEY,
+)
+
 PER_SITE_SHOWN = 6  # the busiest sites; the rest are summed
 
 
 def progress_line(stats: dict, pages_per_second: float | None = None) -> str:
     """A one-line summary of a crawl's counters so far."""
-    outcomes = {k.removeprefix(OUTCOME_PREFIX): v for k, v in stats.items()
-                if k.startswith(OUTCOME_PREFIX)}
+    outcomes = {k.removeprefix(OUTCOME_KEY): v for k, v in stats.items()
+                if k.startswith(OUTCOME_KEY)}
     shown = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
-    line = (f"listing pages {stats.get('mfa/listing_pages', 0)} "
-            f"(failed {stats.get('mfa/listing_errors', 0)}), "
+    line = (f"listing pages {stats.get(LISTING_PAGES_KEY, 0)} "
+            f"(failed {stats.get(LISTING_ERRORS_KEY, 0)}), "
             f"articles {sum(outcomes.values())}" + (f" ({shown})" if shown else ""))
     if pages_per_second is not None:
         line += f"; {pages_per_second:.1f} pages/s"
     queued = stats.get("scheduler/enqueued", 0) - stats.get("scheduler/dequeued", 0)
     line += f", queue {max(queued, 0)}"
-    sites = sorted(((v, k.removeprefix(SITE_PREFIX)) for k, v in stats.items()
-                    if k.startswith(SITE_PREFIX)), reverse=True)
+    sites = sorted(((v, k.removeprefix(SITE_ARTICLES_KEY)) for k, v in stats.items()
+                    if k.startswith(SITE_ARTICLES_KEY)), reverse=True)
     if sites:
         parts = [f"{site} {count}" for count, site in sites[:PER_SITE_SHOWN]]
         rest = sum(count for count, _ in sites[PER_SITE_SHOWN:])
@@ -50,7 +55,7 @@ class ProgressLine:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("MFA_PROGRESS_INTERVAL", 0)
+        interval = crawler.settings.getfloat("MFA_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured
         extension = cls(crawler, interval)

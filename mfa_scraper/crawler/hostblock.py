@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
+from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN
 from mfa_scraper.crawler.browser import PROBE
 from mfa_scraper.crawler.middlewares import (
     raise_host_delay,
@@ -19,17 +20,12 @@ from mfa_scraper.crawler.middlewares import (
     retry_after_seconds,
 )
 from mfa_scraper.items import plural
-from mfa_scraper.runhealth.access import (
-    CHALLENGE,
-    FORBIDDEN,
-    GAVE_UP_AFTER_KEY,
-    SKIPPED_KEY,
-    classify,
-)
+from mfa_scraper.runhealth.access import classify
+from mfa_scraper.runhealth.keys import GAVE_UP_AFTER_KEY, SKIPPED_KEY
+from mfa_scraper.runhealth.outcome import GONE_STATUSES
 from mfa_scraper.urls import site_of
 
 REFUSALS = (FORBIDDEN, CHALLENGE)
-SERVED_GONE = (404, 410)  # answers that end a back-off although they are 4xx
 
 
 class HostBlocked(IgnoreRequest):
@@ -51,9 +47,9 @@ class HostBlockBackoff:
     def __init__(self, crawler):
         settings = crawler.settings
         self.crawler = crawler
-        self.base = settings.getfloat("MFA_BACKOFF_BASE", 2.0)
-        self.ceiling = settings.getfloat("MFA_BACKOFF_MAX", 120.0)
-        self.limit = settings.getint("MFA_BLOCKED_HOST_LIMIT", 5)
+        self.base = settings.getfloat("MFA_BACKOFF_BASE")
+        self.ceiling = settings.getfloat("MFA_BACKOFF_MAX")
+        self.limit = settings.getint("MFA_BLOCKED_HOST_LIMIT")
         self.in_a_row: dict[str, int] = {}
         self.last_refusal: dict[str, str] = {}
         self.given_up: set[str] = set()
@@ -78,7 +74,7 @@ class HostBlockBackoff:
         if refusal not in REFUSALS:
             if host not in self.given_up:
                 self.in_a_row[host] = 0
-            if refusal is None and (response.status < 400 or response.status in SERVED_GONE):
+            if refusal is None and (response.status < 400 or response.status in GONE_STATUSES):
                 # served (a page, a redirect, 304, or a page gone): any back-off is over
                 restore_host_delay(self.crawler, request)
             return

@@ -17,7 +17,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
-from mfa_scraper.runhealth.access import ACCESS_KEY, classify, count_backoff
+from mfa_scraper.runhealth.access import classify, count_backoff
+from mfa_scraper.runhealth.keys import ACCESS_KEY
 from mfa_scraper.urls import site_of
 
 
@@ -87,8 +88,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.base = settings.getfloat("MFA_BACKOFF_BASE", 2.0)
-        self.ceiling = settings.getfloat("MFA_BACKOFF_MAX", 120.0)
+        self.base = settings.getfloat("MFA_BACKOFF_BASE")
+        self.ceiling = settings.getfloat("MFA_BACKOFF_MAX")
 
     @classmethod
     def from_crawler(cls, crawler):

@@ -1,4 +1,5 @@
-"""The one item pipeline: validate, then hand articles and fetch outcomes to the archive."""
+"""The one item pipeline: hands articles and fetch outcomes to the archive, as the spider's
+outcome step (:func:`mfa_scraper.runhealth.outcome.article_outcome`) decided them."""
 
 from __future__ import annotations
 
@@ -10,16 +11,22 @@ from scrapy.exceptions import DropItem
 
 from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
 from mfa_scraper.captures import WARC_DIR, CaptureWriter, capture_reasons
-from mfa_scraper.crawler.extensions import OUTCOME_PREFIX, SITE_PREFIX
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages.version import PARSER_VERSION
 from mfa_scraper.runhealth import monitor, network
 from mfa_scraper.runhealth.access import access_counts, access_summary
-from mfa_scraper.runhealth.validation import problems
-from mfa_scraper.runhealth.verdict import LISTING_ITEMS_KEY, verdict
+from mfa_scraper.runhealth.keys import (
+    HEALTH_KEY,
+    LISTING_FAILURES_KEY,
+    LISTING_ITEMS_KEY,
+    OUT_OF_RANGE_KEY,
+    OUTCOME_KEY,
+    PARSER_KEY,
+    RUN_ID_KEY,
+    SITE_ARTICLES_KEY,
+)
+from mfa_scraper.runhealth.verdict import verdict
 from mfa_scraper.urls import site_of
-
-PARSER_KEY = "mfa/parser/"  # + "<site>/<cms>": which parser produced each archived article
 
 
 def crawl_counters(stats: dict) -> dict:
@@ -34,13 +41,13 @@ def crawl_counters(stats: dict) -> dict:
             sites.setdefault(site, {}).setdefault("parsers", {})[cms] = value
     found = access_counts(stats)
     unanswered = network.network_counts(stats)
-    return {"sites": sites, "out_of_range": stats.get("mfa/out_of_range", 0),
+    return {"sites": sites, "out_of_range": stats.get(OUT_OF_RANGE_KEY, 0),
             "access": found, **access_summary(found), "network": unanswered,
             "no_answer": network.network_lines(unanswered),
-            "listing_failures": stats.get(network.LISTING_FAILURES_KEY) or []}
+            "listing_failures": stats.get(LISTING_FAILURES_KEY) or []}
 
 
-def use_arrow_pool(name: str) -> None:
+def use_arrow_pool(name: str | None) -> None:
     """Make ``name`` (``system``, ``mimalloc``, ``jemalloc``) Arrow's default memory pool;
     an empty name leaves pyarrow's choice. ValueError for a backend this pyarrow lacks."""
     if not name:
@@ -66,11 +73,10 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        pipeline = cls(crawler, settings.get("ARCHIVE_DIR", "output"),
-                       settings.getint("ARCHIVE_FLUSH_ROWS", 5000))
+        pipeline = cls(crawler, settings.get("ARCHIVE_DIR"), settings.getint("ARCHIVE_FLUSH_ROWS"))
         try:
             pipeline.thresholds = monitor.Thresholds.from_settings(settings)
-            use_arrow_pool(settings.get("ARROW_MEMORY_POOL") or "")
+            use_arrow_pool(settings.get("ARROW_MEMORY_POOL"))
         except ValueError as error:  # a bad -s value: one line and exit status 2, as the spider
             print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
@@ -95,13 +101,13 @@ class ArchivePipeline:
         """The WARC writer of this run, opened under the archive lock (it finishes the files
         a killed run left open), lent to WarcCaptureMiddleware as ``spider.captures``."""
         settings = self.crawler.settings
-        if not settings.getbool("WARC_ENABLED", True):
+        if not settings.getbool("WARC_ENABLED"):
             return
         info = {"operator": settings.get("MFA_CONTACT"), "http-header-user-agent":
                 settings.get("USER_AGENT"), "robots": "obey" if
                 settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
         captures = CaptureWriter(f"{self.archive_dir}/{WARC_DIR}", run_id, info=info,
-                                 max_bytes=settings.getint("WARC_MAX_BYTES", 1_000_000_000))
+                                 max_bytes=settings.getint("WARC_MAX_BYTES"))
         self.captures = spider.captures = captures.open()
 
     def _close_captures(self) -> list[str]:
@@ -129,8 +135,8 @@ class ArchivePipeline:
         if capture_problems:
             health = Health(False, (*health.reasons, *capture_problems))
         report = writer.close(health, stopped=reason != "finished")
-        self.crawler.stats.set_value("mfa/run_id", report.get("run_id"))
-        self.crawler.stats.set_value("mfa/health", report.get("health"))
+        self.crawler.stats.set_value(RUN_ID_KEY, report.get("run_id"))
+        self.crawler.stats.set_value(HEALTH_KEY, report.get("health"))
 
     def _past_runs(self) -> list[dict]:
         """The archive's run reports, the health monitors' baselines (none if unreadable)."""
@@ -152,13 +158,9 @@ class ArchivePipeline:
         raise DropItem(f"not an archive item: {type(item).__name__}")
 
     def _article(self, fetch: ArticleFetch):
+        """An article the outcome step found valid: recorded, its outcome named by the
+        archive (new, changed, unchanged)."""
         article = fetch.article
-        reasons = problems(article, allowed_domains=self.crawler.spider.allowed_domains)
-        if reasons:
-            self.writer.log_fetch(article.url, outcome="unparsed", status=fetch.status,
-                                  error="invalid: " + "; ".join(reasons), capture=fetch.capture)
-            self._count("unparsed", site_of(article.url))
-            return fetch
         outcome = self.writer.record(article, status=fetch.status, etag=fetch.etag,
                                      last_modified=fetch.last_modified, capture=fetch.capture)
         self._count(outcome, article.site)
@@ -167,5 +169,5 @@ class ArchivePipeline:
 
     def _count(self, outcome: str, site: str) -> None:
         """One article fetch logged: counted by outcome and by site (the progress line)."""
-        self.crawler.stats.inc_value(f"{OUTCOME_PREFIX}{outcome}")
-        self.crawler.stats.inc_value(f"{SITE_PREFIX}{site}")
+        self.crawler.stats.inc_value(f"{OUTCOME_KEY}{outcome}")
+        self.crawler.stats.inc_value(f"{SITE_ARTICLES_KEY}{site}")

@@ -11,6 +11,7 @@ from typing import Any
 from mfa_scraper.archive import Archive, ArchiveError
 from mfa_scraper.archive.lock import check_free
 from mfa_scraper.crawler.spiders.params import ArgumentError, CrawlArgs
+from mfa_scraper.runhealth.keys import RUN_ID_KEY
 from mfa_scraper.runhealth.monitor import Thresholds
 
 SETTINGS_MODULE = "mfa_scraper.crawler.settings"
@@ -39,22 +40,26 @@ class CrawlResult:
         return list(health.get("reasons") or ([] if health else ["the run left no report"]))
 
 
-def project_settings(archive_dir: str | os.PathLike[str], overrides: dict[str, Any] | None):
-    """The project's Scrapy settings with the archive directory and ``overrides`` applied."""
+def project_settings(archive_dir: str | os.PathLike[str] | None,
+                     overrides: dict[str, Any] | None):
+    """The project's Scrapy settings with the archive directory (None: the ``ARCHIVE_DIR``
+    setting) and ``overrides`` applied."""
     from scrapy.utils.project import get_project_settings
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
     settings = get_project_settings()
-    settings.set("ARCHIVE_DIR", str(archive_dir), priority="cmdline")
+    if archive_dir is not None:
+        settings.set("ARCHIVE_DIR", str(archive_dir), priority="cmdline")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
     return settings
 
 
-def crawl(archive_dir: str | os.PathLike[str] = "output", *,
+def crawl(archive_dir: str | os.PathLike[str] | None = None, *,
           settings: dict[str, Any] | None = None, echo_log: bool = False,
           **arguments: Any) -> CrawlResult:
-    """Crawl into ``archive_dir`` with the spider ``arguments`` (see ``CrawlArgs``).
+    """Crawl into ``archive_dir`` (None: the ``ARCHIVE_DIR`` setting) with the spider
+    ``arguments`` (see ``CrawlArgs``).
 
     Bad arguments (and bad ``MFA_HEALTH_*`` or ``ARROW_MEMORY_POOL`` settings) raise
     ``ArgumentError`` before anything starts, a browser path that cannot run here (see
@@ -71,14 +76,15 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
     from mfa_scraper.crawler.spiders.mfa_news import MfaNewsSpider
 
     project = project_settings(archive_dir, settings)
+    archive = Path(project.get("ARCHIVE_DIR"))
     try:
         Thresholds.from_settings(project)
-        use_arrow_pool(project.get("ARROW_MEMORY_POOL") or "")
+        use_arrow_pool(project.get("ARROW_MEMORY_POOL"))
     except ValueError as error:
         raise ArgumentError("--set", str(error)) from None
     if CrawlArgs.parse(**arguments).browser_hosts():
         browser.check(project)  # BrowserUnavailable before anything starts
-    check_free(Path(archive_dir))
+    check_free(archive)
     if project.get("LOG_FILE"):
         Path(project["LOG_FILE"]).parent.mkdir(parents=True, exist_ok=True)
     process = CrawlerProcess(project)
@@ -89,7 +95,7 @@ def crawl(archive_dir: str | os.PathLike[str] = "output", *,
     process.crawl(crawler, **arguments).addErrback(lambda failure: failures.append(failure.value))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    return CrawlResult(_report(Path(archive_dir), stats.get("mfa/run_id")), stats,
+    return CrawlResult(_report(archive, stats.get(RUN_ID_KEY)), stats,
                        failures[0] if failures else None)
 
 

@@ -1,6 +1,7 @@
 """Scrapy settings of the mfa_scraper project: polite defaults for a government site."""
 
 from mfa_scraper import __version__
+from mfa_scraper.runhealth.monitor import Thresholds as _Thresholds
 
 BOT_NAME = "mfa_scraper"
 SPIDER_MODULES = ["mfa_scraper.crawler.spiders"]
@@ -87,6 +88,14 @@ LOG_LEVEL = "INFO"
 # No listening sockets besides what a crawl needs.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+# The health monitors' limits (mfa_scraper.runhealth.monitor; `mfa-archive crawl --max-...`).
+# Their values are runhealth.monitor.Thresholds' own, the library's defaults without Scrapy.
+MFA_HEALTH_FOUND_DROP = _Thresholds.found_drop  # listing items found, percent below the baseline
+MFA_HEALTH_COVERAGE_DROP = _Thresholds.coverage_drop  # a coverage share, points below it
+MFA_HEALTH_GENERIC_RISE = _Thresholds.generic_rise  # the generic fallback's share, points above
+MFA_HEALTH_MIN_ARTICLES = _Thresholds.min_articles  # parsed articles of a site to judge shares
+MFA_HEALTH_BODY_CHARS = _Thresholds.body_chars  # a body longer than this counts as a body
 
 # mfa-archive crawl prints a progress line this often (seconds; 0 = never).
 MFA_PROGRESS_INTERVAL = 0

@@ -40,7 +40,7 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("WARC_ENABLED", True):
+        if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 

@@ -1,2 +1,3 @@
-"""The health of a run, with no Scrapy: access counting, network failures, monitors,
-the verdict, validation of items, and the stats keys the run report is made of."""
+"""The health of a run, with no Scrapy: what an article answer becomes (outcome), validation
+of items, access counting, network failures, monitors, the verdict, and the stats keys the
+run report is made of (keys)."""

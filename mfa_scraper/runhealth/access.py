@@ -17,14 +17,16 @@ from typing import Any
 from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN, RATE_LIMITED
 from mfa_scraper.items import plural
 from mfa_scraper.pages.blocked import is_challenge_page
+from mfa_scraper.runhealth.keys import (
+    ACCESS_KEY,
+    BACKOFF_KEY,
+    BLOCKED_KEY,
+    BLOCKED_LISTINGS_KEY,
+    GAVE_UP_AFTER_KEY,
+    SKIPPED_KEY,
+)
 from mfa_scraper.urls import site_of
 
-ACCESS_KEY = "mfa/access/"
-BLOCKED_KEY = "mfa/blocked/"
-BLOCKED_LISTINGS_KEY = "mfa/blocked_listings/"
-SKIPPED_KEY = "mfa/host_gave_up/"
-GAVE_UP_AFTER_KEY = "mfa/host_gave_up_after/"
-BACKOFF_KEY = "mfa/backoff/"
 FORBIDDEN_STATUSES = (401, 403)
 RATE_LIMITED_STATUSES = (429,)
 CHALLENGE_STATUSES = (403, 429, 503)  # statuses a challenge page comes with (or 200)

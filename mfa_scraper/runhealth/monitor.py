@@ -26,11 +26,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mfa_scraper.items import plural
-from mfa_scraper.runhealth.verdict import LISTING_ITEMS_KEY
+from mfa_scraper.runhealth.keys import COVERAGE_KEY, FIRST_PAGE_KEY, LISTING_ITEMS_KEY
 from mfa_scraper.urls import site_of
 
-COVERAGE_KEY = "mfa/coverage/"  # + "<site>/<field>": parsed articles with the field
-FIRST_PAGE_KEY = "mfa/listing_first/"  # + "<listing url>": items on the listing's first page
 PARSED = "parsed"
 COVERAGE_FIELDS = ("created", "updated", "body", "related")  # shares that must not drop
 FALLBACK = "generic"  # the share that must not rise: pages only the generic parser read

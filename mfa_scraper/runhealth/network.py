@@ -12,9 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mfa_scraper.items import plural
+from mfa_scraper.runhealth.keys import LISTING_FAILURES_KEY, NETWORK_KEY
 
-NETWORK_KEY = "mfa/network/"
-LISTING_FAILURES_KEY = "mfa/listing_failures"
 MAX_LISTING_FAILURES = 200  # kept in the report; the count of all is totals.listing_errors
 DNS, REFUSED, TLS, TIMEOUT, LOST = ("DNS lookup failed", "connection refused", "TLS error",
                                     "timeout", "connection lost")

@@ -8,10 +8,9 @@ from mfa_scraper.archive import Health
 from mfa_scraper.archive.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from mfa_scraper.items import plural
 from mfa_scraper.runhealth.access import blocked_reasons
+from mfa_scraper.runhealth.keys import LISTING_ITEMS_KEY, RESUMED_KEY
 
 MAX_FAILED_SHARE = 0.20  # of article fetches; above it the run is unhealthy
-LISTING_ITEMS_KEY = "mfa/listing_items/"
-RESUMED_KEY = "mfa/job/resumed"  # earlier processes of the same JOBDIR (see spiders/jobdir.py)
 
 
 def _site_reasons(report: dict[str, Any], stats: dict[str, Any]) -> list[str]:

@@ -1,10 +1,12 @@
-"""mfa_news: decides what to fetch (listings, pager, articles); parsing lives in pages/."""
+"""mfa_news: turns the crawl's decisions (crawler/spiders/policy.py: what to fetch, when to stop
+paging) into requests, and answers into archive items (runhealth/outcome.py); parsing lives in
+pages/."""
 
 from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -16,22 +18,26 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from mfa_scraper import pages
 from mfa_scraper import sites as registry
+from mfa_scraper.archive.outcomes import CHALLENGE, ERROR, FORBIDDEN
 from mfa_scraper.crawler import browser
 from mfa_scraper.crawler.hostblock import HostBlocked
 from mfa_scraper.crawler.spiders import jobdir as job
-from mfa_scraper.crawler.spiders.pager import HeldPages
 from mfa_scraper.crawler.spiders.params import ArgumentError, CrawlArgs
+from mfa_scraper.crawler.spiders.policy import HOME, CrawlPolicy
 from mfa_scraper.crawler.warc_capture import CAPTURE_KEY
 from mfa_scraper.items import ArticleFetch, FetchOutcome, plural
 from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.runhealth import access, monitor, network
-from mfa_scraper.runhealth.verdict import RESUMED_KEY
+from mfa_scraper.runhealth.keys import (
+    LISTING_ERRORS_KEY,
+    LISTING_ITEMS_KEY,
+    LISTING_PAGES_KEY,
+    OUT_OF_RANGE_KEY,
+    RESUMED_KEY,
+)
+from mfa_scraper.runhealth.outcome import ARTICLE_STATUSES, ArticleOutcome, article_outcome
 from mfa_scraper.urls import article_id, site_of
-
-# Article responses the callback handles itself instead of the HttpError middleware.
-ARTICLE_STATUSES = [304, 404, 410]
-GONE_STATUSES = (404, 410)
 
 
 class MfaNewsSpider(scrapy.Spider):
@@ -54,7 +60,7 @@ class MfaNewsSpider(scrapy.Spider):
             contact = os.environ.get("MFA_CONTACT") or contact  # a -s value beats the variable
             # One value for every reader (the WARC files' warcinfo names the operator too).
             settings.set("MFA_CONTACT", contact, priority="spider")
-        agent = settings.get("USER_AGENT") or ""
+        agent = settings.get("USER_AGENT")
         if "{contact}" in agent:
             settings.set("USER_AGENT", agent.replace("{contact}", contact), priority="spider")
 
@@ -64,12 +70,8 @@ class MfaNewsSpider(scrapy.Spider):
         self.args = CrawlArgs.parse(**{k: v for k, v in kwargs.items() if not k.startswith("_")})
         super().__init__(*args)
         self.archive = None
-        self.today = datetime.now(UTC).date()
-        self.requested: set[str] = set()
-        self.revisits_scheduled = False
-        self.held = HeldPages()
+        self.policy = CrawlPolicy(self.args, today=datetime.now(UTC).date(), known=self._known)
         self.job_dir = None
-        self.done_in_job: set[str] = set()  # fetched by an earlier process of this JOBDIR
         hosts = {urlsplit(url).hostname for url in self.args.start_urls}
         self.allowed_domains = sorted(set(registry.ALLOWED_DOMAINS) | hosts)
 
@@ -111,70 +113,48 @@ class MfaNewsSpider(scrapy.Spider):
 
     async def start(self):
         self.logger.info(self.politeness_line())
-        if "set MFA_CONTACT" in (self.settings.get("USER_AGENT") or ""):
+        if "set MFA_CONTACT" in self.settings.get("USER_AGENT"):
             self.logger.warning("MFA_CONTACT is not set: the User-Agent names no contact; "
                                 "site operators prefer to know who to write to")
         if self.job_dir is not None:
             self._resume_job()
-        for request in self._listing_starts():
-            yield request
+        for kind, url in self.policy.starts():
+            yield self._home_request(url) if kind == HOME else self._listing_request(url, page=1)
 
     def _resume_job(self):
         """With a JOBDIR: keep the pending work's bookkeeping in ``spider.state`` (saved by
         Scrapy on a graceful stop) and skip the articles an earlier process of this job
         already logged in the archive (what a ``kill -9`` left flushed)."""
-        state = getattr(self, "state", None)
+        state, policy = getattr(self, "state", None), self.policy
         if isinstance(state, dict):
-            self.requested = state.setdefault("requested", self.requested)
-            self.held = state.setdefault("held", self.held)
+            policy.requested = state.setdefault("requested", policy.requested)
+            policy.held = state.setdefault("held", policy.held)
         run_id = getattr(self.archive, "run_id", None)
-        earlier, self.done_in_job = job.fetched_before(
+        earlier, policy.done_in_job = job.fetched_before(
             self.job_dir, self.settings.get("ARCHIVE_DIR"), run_id)
         self.crawler.stats.set_value(RESUMED_KEY, len(earlier))
-        if self.done_in_job:
+        if policy.done_in_job:
             self.logger.info("resuming job %s: %s already fetched by this job",
-                             self.job_dir, plural(len(self.done_in_job), "article"))
+                             self.job_dir, plural(len(policy.done_in_job), "article"))
 
     def revisit_when_idle(self):
         """With revisit=all, once the listings are done, re-fetch every archived article of
         the selected sites that no listing led to (that is how deletions are found)."""
-        if self.args.revisit != "all" or self.revisits_scheduled:
+        if not self.policy.revisit_all_now():
             return
-        self.revisits_scheduled = True
         requests = list(self._revisits())
         for request in requests:
             self.crawler.engine.crawl(request)
         if requests:
             raise DontCloseSpider
 
-    def _listing_starts(self):
-        if self.args.start_urls:
-            for url in self.args.start_urls:
-                if urlsplit(url).path in ("", "/"):  # a home page: find its News listings
-                    yield self._home_request(url)
-                else:
-                    yield self._listing_request(url, page=1)
-            return
-        for site in registry.select(list(self.args.sites)):
-            listings = site.listing_urls(set(self.args.languages))
-            for _, url in listings:
-                yield self._listing_request(url, page=1)
-            if not listings:
-                yield self._home_request(site.base_url)
-
-    def _selected_hosts(self) -> list[str]:
-        if self.args.start_urls:
-            return sorted({site_of(url) for url in self.args.start_urls})
-        return [site_of(site.base_url) for site in registry.select(list(self.args.sites))]
-
     def _revisits(self):
         if self.archive is None:
             return
-        for host in self._selected_hosts():
+        for host in self.policy.hosts():
             for url in self.archive.known_urls(host):
-                request = self._article_request(url, entry=None)
-                if request is not None:
-                    yield request
+                if self.policy.claim(url):
+                    yield self._article_request(url, entry=None)
 
     # -- listings ----------------------------------------------------------------------------
 
@@ -187,14 +167,13 @@ class MfaNewsSpider(scrapy.Spider):
 
     def parse_home(self, response):
         """Find the News menu links of a site whose listing URL is not known."""
-        languages = self.args.languages
-        links = pages.news_links(response.url, response.body, encoding=response.encoding)
-        links = [(lang, url) for lang, url in links if not languages or lang in languages]
+        links = self.policy.wanted_languages(
+            pages.news_links(response.url, response.body, encoding=response.encoding))
         if not links:
             self.logger.error("%s: no News link found on the home page", response.url)
             self._count_listing(response.url, ok=False)
             if is_challenge_page(response.body):
-                access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
+                access.count_blocked(self.crawler.stats, response.url, CHALLENGE, listing=True)
         for _, url in links:
             yield self._listing_request(url, page=1)
 
@@ -206,82 +185,33 @@ class MfaNewsSpider(scrapy.Spider):
             self.logger.error("listing not parsed: %s", error)
             self._count_listing(response.url, ok=False)
             if is_challenge_page(response.body):
-                access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
+                access.count_blocked(self.crawler.stats, response.url, CHALLENGE, listing=True)
             return
         if not listing.items and is_challenge_page(response.body):
             # A shell that needs JavaScript (or a bot check) parses as an empty listing.
             self.logger.error("listing is a challenge page: %s", response.url)
             self._count_listing(response.url, ok=False)
-            access.count_blocked(self.crawler.stats, response.url, "challenge", listing=True)
+            access.count_blocked(self.crawler.stats, response.url, CHALLENGE, listing=True)
             return
         self._count_listing(response.url, ok=True)
         site = site_of(response.url)
-        self.crawler.stats.inc_value(f"mfa/listing_items/{site}", len(listing.items))
+        self.crawler.stats.inc_value(f"{LISTING_ITEMS_KEY}{site}", len(listing.items))
         if page == 1:
             monitor.count_first_page(self.crawler.stats, response.url, len(listing.items))
-        wanted = [entry for entry in listing.items if self._in_range(entry)]
-        requests = [self._article_request(entry.url, entry) for entry in wanted
-                    if self._needs_fetch(entry)]
-        requests = [request for request in requests if request is not None]
-        follow = listing.next_page and self._keep_paging(listing.items, page)
-        if follow and requests and self.args.since and any(e.date is None for e in wanted):
-            # Undated entries: only the articles' own dates tell whether `since` is reached.
-            token = self.held.hold(listing.next_page, page + 1, len(requests))
-            for request in requests:
-                request.cb_kwargs["hold"] = token
-            follow = False
-        yield from requests
-        if follow:
-            yield self._listing_request(listing.next_page, page + 1)
+        plan = self.policy.plan_listing(listing.items, listing.next_page, page)
+        for entry in plan.fetch:
+            yield self._article_request(entry.url, entry, hold=plan.hold)
+        if plan.next_page is not None:
+            yield self._listing_request(*plan.next_page)
 
-    def _release(self, hold: int | None, *, too_old: bool):
-        """Requests for a held listing page whose articles have all reported."""
-        released = self.held.report(hold, too_old=too_old)
-        if released is not None:
-            yield self._listing_request(*released)
-
-    def _in_range(self, entry: ListingItem) -> bool:
-        day = entry.date
-        return day is None or (
-            (self.args.since is None or day >= self.args.since)
-            and (self.args.until is None or day <= self.args.until)
-        )
+    def _release(self, next_page: tuple[str, int] | None):
+        """The request for a held listing page whose articles have all reported."""
+        if next_page is not None:
+            yield self._listing_request(*next_page)
 
     def _known(self, url: str):
+        """What the archive knows about the article ``url`` (the policy's lookup)."""
         return self.archive.known(article_id(url)) if self.archive is not None else None
-
-    def _day_of(self, entry: ListingItem | None, known) -> date | None:
-        if entry is not None and entry.date is not None:
-            return entry.date
-        created = getattr(known, "created", None)
-        return created.date() if created is not None else None
-
-    def _fresh(self, entry: ListingItem, known) -> bool:
-        """Inside the refresh window: published within ``refresh_days`` of today."""
-        day = self._day_of(entry, known)
-        return day is not None and day >= self.today - timedelta(days=self.args.refresh_days)
-
-    def _needs_fetch(self, entry: ListingItem) -> bool:
-        known = self._known(entry.url)
-        if known is None:
-            return True
-        return self.args.revisit == "all" or (
-            self.args.revisit == "window" and self._fresh(entry, known))
-
-    def _keep_paging(self, entries: list[ListingItem], page: int) -> bool:
-        if self.args.max_pages is not None and page >= self.args.max_pages:
-            return False
-        if self.args.since and any(e.date and e.date < self.args.since for e in entries):
-            return False  # listings are newest first: the rest is older still
-        if not entries:
-            return False
-        if self.args.revisit == "all":
-            return True  # every listed article is re-checked, with its listing facts
-        # Incremental boundary: a whole page of archived articles outside the window.
-        return not all(
-            (known := self._known(e.url)) is not None and not self._fresh(e, known)
-            for e in entries
-        )
 
     def listing_failed(self, failure):
         """A listing or home page could not be fetched: counted for the run's verdict, kept
@@ -305,69 +235,54 @@ class MfaNewsSpider(scrapy.Spider):
         network.note_listing_failure(stats, url, reason)
 
     def _count_listing(self, url: str, *, ok: bool) -> None:
-        self.crawler.stats.inc_value("mfa/listing_pages" if ok else "mfa/listing_errors")
+        self.crawler.stats.inc_value(LISTING_PAGES_KEY if ok else LISTING_ERRORS_KEY)
         if self.archive is not None:
             self.archive.count_listing_page(url, ok=ok)
 
     # -- articles ----------------------------------------------------------------------------
 
-    def _article_request(self, url: str, entry: ListingItem | None) -> scrapy.Request | None:
-        key = article_id(url)
-        if key in self.requested or key in self.done_in_job:
-            return None  # the same story under another spelling, or done before a restart
-        self.requested.add(key)
+    def _article_request(self, url: str, entry: ListingItem | None,
+                         hold: int | None = None) -> scrapy.Request:
+        """The request for an article the policy claimed; ``hold``: the token of the listing
+        page that waits for it."""
+        cb_kwargs = {"entry": entry} if hold is None else {"entry": entry, "hold": hold}
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.article_failed,
-            headers=self._conditional_headers(self._known(url)),
-            cb_kwargs={"entry": entry}, meta={"handle_httpstatus_list": ARTICLE_STATUSES},
+            headers=self.policy.conditional_headers(url), cb_kwargs=cb_kwargs,
+            meta={"handle_httpstatus_list": list(ARTICLE_STATUSES)},
         )
-
-    @staticmethod
-    def _conditional_headers(known) -> dict[str, str]:
-        headers = {}
-        if getattr(known, "etag", None):
-            headers["If-None-Match"] = known.etag
-        if getattr(known, "last_modified", None):
-            headers["If-Modified-Since"] = known.last_modified
-        return headers
 
     def parse_article(self, response, entry: ListingItem | None, hold: int | None = None):
         """Turn an article response into an ArticleFetch or a FetchOutcome for the archive."""
-        outputs = list(self._article_outputs(response, entry))
-        dated = [o.article.created for o in outputs if isinstance(o, ArticleFetch)]
-        too_old = bool(self.args.since and dated and dated[0] is not None
-                       and dated[0].date() < self.args.since)
-        if entry is not None and dated and not self._created_in_range(dated[0]):
-            self.crawler.stats.inc_value("mfa/out_of_range")
-            outputs = []  # listed without a date, published outside since/until
-        yield from outputs
-        yield from self._release(hold, too_old=too_old)
+        result = article_outcome(response.url, response.status, response.body,
+                                 encoding=response.encoding, entry=entry,
+                                 allowed_domains=self.allowed_domains)
+        self._count_answer(response.url, result)
+        verdict = self.policy.article_answered(entry, result.article, hold)
+        if verdict.keep:
+            yield from self._article_outputs(response, result)
+        else:  # listed, but published outside since / until
+            self.crawler.stats.inc_value(OUT_OF_RANGE_KEY)
+        yield from self._release(verdict.next_page)
 
-    def _created_in_range(self, created) -> bool:
-        day = created.date() if created is not None else None
-        return day is None or (
-            (self.args.since is None or day >= self.args.since)
-            and (self.args.until is None or day <= self.args.until))
+    def _count_answer(self, url: str, result: ArticleOutcome) -> None:
+        """A blocked answer counted for the run's access report, a parsed page's fields for
+        the health monitors."""
+        if result.blocked:
+            access.count_blocked(self.crawler.stats, url, result.outcome)
+        if result.page is not None:
+            monitor.count_article(self.crawler.stats, result.page, self._min_body)
 
-    def _article_outputs(self, response, entry: ListingItem | None):
+    def _article_outputs(self, response, result: ArticleOutcome):
+        """The archive item of an article response, as :func:`article_outcome` decided it."""
         facts = _http_facts(response)
-        if response.status == 304:
-            yield FetchOutcome(response.url, "not_modified", **facts)
-            return
-        if response.status in GONE_STATUSES:
-            yield FetchOutcome(response.url, "gone", **facts)
-            return
-        try:
-            article = pages.parse_article(response.url, response.body, encoding=response.encoding)
-        except ParseError as error:
-            outcome = "unparsed"
-            if error.blocked:  # a bot wall or error page served as 200: never archived
-                outcome = "challenge" if is_challenge_page(response.body) else "forbidden"
-                access.count_blocked(self.crawler.stats, response.url, outcome)
-            yield FetchOutcome(response.url, outcome, error=error.reason, **facts)
-            return
-        monitor.count_article(self.crawler.stats, article, self._min_body)
-        yield ArticleFetch(pages.with_listing_facts(article, entry), **facts)
+        if result.to_record:
+            yield ArticleFetch(result.article, **facts)
+        elif result.invalid:  # logged without the page's validators
+            yield FetchOutcome(result.url, result.outcome, error=result.error,
+                               status=facts["status"], capture=facts["capture"])
+        else:
+            yield FetchOutcome(result.url, result.outcome, error=result.error, **facts)
 
     @cached_property
     def _min_body(self) -> int:
@@ -378,25 +293,22 @@ class MfaNewsSpider(scrapy.Spider):
     def article_failed(self, failure):
         """A fetch that ended in an HTTP error or a network failure, after retries."""
         url = failure.request.url
-        yield from self._release(failure.request.cb_kwargs.get("hold"), too_old=False)
+        yield from self._release(self.policy.article_failed(failure.request.cb_kwargs.get("hold")))
         if failure.check(HostBlocked):  # never sent: logged as blocked, not dropped
             access.count_blocked(self.crawler.stats, url, failure.value.outcome)
             yield FetchOutcome(url, failure.value.outcome, error=str(failure.value))
             return
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
-            yield FetchOutcome(url, "forbidden", error=str(failure.value))
+            yield FetchOutcome(url, FORBIDDEN, error=str(failure.value))
             return
-        if failure.check(HttpError):
+        if failure.check(HttpError):  # a 4xx or 5xx answer, after the retries
             response = failure.value.response
-            status = response.status
-            outcome = access.classify(status, response.body)
-            if outcome is not None:
-                access.count_blocked(self.crawler.stats, url, outcome)
-            yield FetchOutcome(url, outcome or "error", error=f"HTTP {status}",
-                               **_http_facts(response))
+            result = article_outcome(url, response.status, response.body)
+            self._count_answer(url, result)
+            yield from self._article_outputs(response, result)
             return
         cause = network.count_failure(self.crawler.stats, url, failure.value)
-        yield FetchOutcome(url, "error",
+        yield FetchOutcome(url, ERROR,
                            error=f"{cause}: {type(failure.value).__name__}: {failure.value}")
 
 
