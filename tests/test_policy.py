@@ -138,6 +138,27 @@ def test_paging_stops_at_max_pages():
     assert not policy(max_pages="2").keep_paging(entries, 2)
 
 
+def test_max_pages_has_a_safe_default():
+    entries = [entry(1, TODAY)]
+    assert policy().keep_paging(entries, 4999)
+    assert not policy().keep_paging(entries, 5000)
+
+
+def test_a_pager_that_repeats_its_items_is_left_after_the_first_repeat():
+    crawl = policy(revisit="all")  # the mode that reads every page of a listing
+    first = crawl.plan_listing([entry(1, TODAY), entry(2, TODAY)], "https://x.lt/n?page=2", 1)
+    assert first.next_page == ("https://x.lt/n?page=2", 2)
+    again = crawl.plan_listing([entry(1, TODAY), entry(2, TODAY)], "https://x.lt/n?page=3", 2)
+    assert again.next_page is None and again.hold is None and again.fetch == []
+
+
+def test_a_page_with_one_new_item_among_seen_ones_goes_on():
+    crawl = policy(revisit="all")
+    crawl.plan_listing([entry(1, TODAY), entry(2, TODAY)], "https://x.lt/n?page=2", 1)
+    mixed = crawl.plan_listing([entry(2, TODAY), entry(3, TODAY)], "https://x.lt/n?page=3", 2)
+    assert mixed.next_page == ("https://x.lt/n?page=3", 3)
+
+
 def test_paging_stops_at_an_entry_older_than_since_or_an_empty_page():
     since = policy(since="2025-06-01")
     assert since.keep_paging([entry(1, date(2025, 6, 2)), entry(2)], 1)

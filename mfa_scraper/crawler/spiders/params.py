@@ -13,6 +13,10 @@ from mfa_scraper.archive.select import TIME_FORMS, as_instant
 from mfa_scraper.urls import site_of
 
 REVISIT_MODES = ("window", "all", "none")
+# Listing pages per listing at most, unless max_pages says otherwise: a bound for a pager
+# gone wrong (one that repeats its items is stopped sooner, by the policy), far above what a
+# ministry's news listing holds.
+MAX_PAGES = 5000
 LANGUAGE_CODES = frozenset({"en", "lt", "ru", "uk", "pl", "de", "fr", "be", "lv", "et", "ka"})
 ALL = "all"  # browser=all: every crawled host through the browser
 LOCAL = ZoneInfo(LOCAL_ZONE)
@@ -92,7 +96,7 @@ class CrawlArgs:
     languages: frozenset[str] = frozenset()
     since: date | None = None
     until: date | None = None
-    max_pages: int | None = None
+    max_pages: int = MAX_PAGES
     refresh_days: int = 30
     revisit: str = "window"
     browser: tuple[str, ...] = ()
@@ -125,7 +129,7 @@ class CrawlArgs:
             languages=languages,
             since=since,
             until=until,
-            max_pages=_count("max_pages", raw.get("max_pages"), None, 1),
+            max_pages=_count("max_pages", raw.get("max_pages"), MAX_PAGES, 1),
             refresh_days=_count("refresh_days", raw.get("refresh_days"), 30, 0),
             revisit=revisit,
             browser=_browser(raw.get("browser")),

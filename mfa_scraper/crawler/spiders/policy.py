@@ -68,6 +68,7 @@ class CrawlPolicy:
         self.today = today
         self.known = known
         self.requested: set[str] = set()
+        self.listed: set[str] = set()  # article ids any listing page of this run showed
         self.held = HeldPages()
         self.done_in_job: set[str] = set()
         self.revisits_scheduled = False
@@ -150,11 +151,14 @@ class CrawlPolicy:
 
     # -- paging ------------------------------------------------------------------------------
 
-    def keep_paging(self, entries: list[ListingItem], page: int) -> bool:
+    def keep_paging(self, entries: list[ListingItem], page: int, *, brings_new: bool = True
+                    ) -> bool:
         """Whether the page after ``page`` (showing ``entries``) is worth reading: not past
-        max_pages, nothing on it older than since, and (incremental crawls) not a whole
-        page of archived articles outside the refresh window."""
-        if self.args.max_pages is not None and page >= self.args.max_pages:
+        max_pages, the page brought an article no listing page of this run showed before
+        (``brings_new``: a pager that never ends shows the same items again and again),
+        nothing on it older than since, and (incremental crawls) not a whole page of
+        archived articles outside the refresh window."""
+        if page >= self.args.max_pages or not brings_new:
             return False
         if self.args.since and any(e.date and e.date < self.args.since for e in entries):
             return False  # listings are newest first: the rest is older still
@@ -172,9 +176,12 @@ class CrawlPolicy:
         """The entries of listing page ``page`` to fetch (claimed), and what to do with the
         next page ``next_url``: request it now, hold it until the articles have reported
         (with since, an undated entry's own page tells whether since is reached), or not."""
+        keys = {article_id(entry.url) for entry in entries}
+        brings_new = not keys <= self.listed
+        self.listed |= keys
         wanted = [entry for entry in entries if self.in_range(entry.date)]
         fetch = [entry for entry in wanted if self.needs_fetch(entry) and self.claim(entry.url)]
-        if not (next_url and self.keep_paging(entries, page)):
+        if not (next_url and self.keep_paging(entries, page, brings_new=brings_new)):
             return ListingPlan(fetch)
         if fetch and self.args.since and any(entry.date is None for entry in wanted):
             return ListingPlan(fetch, hold=self.held.hold(next_url, page + 1, len(fetch)))
