@@ -134,6 +134,12 @@ def test_parse_of_a_page_of_another_kind_is_a_one_line_error(tmp_path, page, url
     (["--min-articles", "0"], "--min-articles"),
     (["--set", "MFA_HEALTH_COVERAGE_DROP=lots"], "MFA_HEALTH_COVERAGE_DROP must be a number"),
     (["--set", "ARROW_MEMORY_POOL=tcmalloc"], "ARROW_MEMORY_POOL: 'tcmalloc' is not one of"),
+    (["--start-url", ""], "start_urls"),
+    (["--start-url", " "], "start_urls"),
+    (["--set", "ARCHIVE_FLUSH_ROWS=abc"], "ARCHIVE_FLUSH_ROWS must be a whole number"),
+    (["--set", "DOWNLOAD_DELAY=-5"], "DOWNLOAD_DELAY must be at least 0"),
+    (["--set", "DOWNLOAD_TIMEOUT=nan"], "DOWNLOAD_TIMEOUT must be at least"),
+    (["--set", "MFA_BLOCKED_HOST_LIMIT=0"], "MFA_BLOCKED_HOST_LIMIT must be at least 1"),
 ])
 def test_crawl_with_a_bad_argument_exits_2_naming_it(tmp_path, args, named):
     archive = tmp_path / "archive"

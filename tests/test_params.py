@@ -44,6 +44,8 @@ BAD = [
     ({"refresh_days": "-1"}, "refresh_days", "must be at least 0"),
     ({"revisit": "sometimes"}, "revisit", "expected one of window, all, none"),
     ({"maxpages": "3"}, "maxpages", "unknown argument"),
+    ({"start_urls": ""}, "start_urls", "is empty"),
+    ({"start_urls": " , "}, "start_urls", "is empty"),
     ({"browser": "atlantis"}, "browser", "is neither a site name"),
     ({"browser": "https://www.urm.lt/en/news/928"}, "browser", "is neither a site name"),
 ]
@@ -72,6 +74,18 @@ def test_scrapy_crawl_with_a_bad_argument_is_one_line_and_exit_2(tmp_path):
     assert "mfa_news: error: argument 'since': expected a date (2025-06-01" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "archive").exists()
+
+
+@pytest.mark.e2e
+def test_scrapy_crawl_with_a_bad_setting_is_one_line_and_exit_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "mfa_news", "-a", "start_urls=http://x.lt/",
+         "-s", "ARCHIVE_FLUSH_ROWS=abc", "-s", f"ARCHIVE_DIR={tmp_path / 'archive'}"],
+        cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "mfa_news: error: ARCHIVE_FLUSH_ROWS must be a whole number, got 'abc'" in \
+        result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_browser_hosts_come_from_the_argument_all_and_the_registry_flag(monkeypatch):

@@ -110,7 +110,8 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
                  "languages": ",".join(languages), "since": since, "until": until,
                  "max_pages": max_pages, "refresh_days": refresh_days, "revisit": revisit,
                  "browser": ",".join(browser_sites)}
-    arguments = {k: v for k, v in arguments.items() if v}
+    # A --start-url given empty is a mistake to name, not "no start URL: every site".
+    arguments = {k: v for k, v in arguments.items() if v or (k == "start_urls" and start_urls)}
     settings = dict(_setting(item) for item in overrides)
     settings.setdefault("MFA_PROGRESS_INTERVAL", 0 if quiet else progress)
     run_id = settings.setdefault("MFA_RUN_ID", new_run_id())

@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 
 from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
 from mfa_scraper.captures import WARC_DIR, CaptureWriter, capture_reasons
+from mfa_scraper.crawler.checks import check_settings
 from mfa_scraper.items import ArticleFetch, FetchOutcome
 from mfa_scraper.pages.version import PARSER_VERSION
 from mfa_scraper.runhealth import monitor, network
@@ -73,8 +74,10 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        pipeline = cls(crawler, settings.get("ARCHIVE_DIR"), settings.getint("ARCHIVE_FLUSH_ROWS"))
         try:
+            check_settings(settings)
+            pipeline = cls(crawler, settings.get("ARCHIVE_DIR"),
+                           settings.getint("ARCHIVE_FLUSH_ROWS"))
             pipeline.thresholds = monitor.Thresholds.from_settings(settings)
             use_arrow_pool(settings.get("ARROW_MEMORY_POOL"))
         except ValueError as error:  # a bad -s value: one line and exit status 2, as the spider

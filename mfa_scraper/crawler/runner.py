@@ -72,12 +72,14 @@ def crawl(archive_dir: str | os.PathLike[str] | None = None, *,
     from scrapy.crawler import CrawlerProcess
 
     from mfa_scraper.crawler import browser
+    from mfa_scraper.crawler.checks import check_settings
     from mfa_scraper.crawler.pipelines import use_arrow_pool
     from mfa_scraper.crawler.spiders.mfa_news import MfaNewsSpider
 
     project = project_settings(archive_dir, settings)
     archive = Path(project.get("ARCHIVE_DIR"))
     try:
+        check_settings(project)
         Thresholds.from_settings(project)
         use_arrow_pool(project.get("ARROW_MEMORY_POOL"))
     except ValueError as error:

@@ -123,6 +123,9 @@ class CrawlArgs:
         revisit = str(raw.get("revisit") or "window").strip().lower()
         if revisit not in REVISIT_MODES:
             raise ArgumentError("revisit", f"expected one of {', '.join(REVISIT_MODES)}")
+        if raw.get("start_urls") is not None and not _split(raw["start_urls"]):
+            raise ArgumentError("start_urls", "is empty: give listing URLs, or leave it out "
+                                "to crawl the registry's sites")
         return cls(
             sites=tuple(site_names),
             start_urls=tuple(_url(u) for u in _split(raw.get("start_urls"))),
