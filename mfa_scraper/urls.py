@@ -6,6 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
+from w3lib.url import safe_url_string
+
 # Percent-encodings that real links use for characters a path may carry literally;
 # the new CMS's `slug:id` arrives both ways, so both must map to one key.
 _PATH_UNESCAPES = {"%3A": ":", "%3a": ":"}
@@ -63,3 +65,16 @@ def safe_url(url: str | None) -> str | None:
     except ValueError:
         return None
     return cleaned if scheme in SAFE_SCHEMES else None
+
+
+def unusable(url: str) -> str | None:
+    """Why ``url`` cannot be requested (a forbidden code point in its host, no host, not
+    http(s)), or None when it can: the test Scrapy's ``Request`` applies, without Scrapy."""
+    if safe_url(url) is None:
+        return "not an http(s) URL"
+    try:
+        safe_url_string(url)
+        host = urlsplit(url).hostname
+    except ValueError as error:
+        return str(error)
+    return None if host else "no host"

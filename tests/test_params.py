@@ -35,6 +35,7 @@ BAD = [
     ({"sites": "urm,atlantis"}, "sites", "unknown site(s): atlantis; known: urm, by, ee"),
     ({"start_urls": "ftp://www.urm.lt/news"}, "start_urls", "not an http(s) URL"),
     ({"start_urls": "www.urm.lt/en/news/928"}, "start_urls", "not an http(s) URL"),
+    ({"start_urls": "https://exa mple.lt/news"}, "start_urls", "forbidden domain code point"),
     ({"languages": "en,xx"}, "languages", "unknown language code(s): xx"),
     ({"since": "2024-13-01"}, "since", "expected a date (2025-06-01"),
     ({"until": "yesterday"}, "until", "expected a date (2025-06-01"),

@@ -20,6 +20,7 @@ from mfa_scraper.urls import article_id
 
 TODAY = date(2025, 6, 30)
 BASE = "https://www.urm.lt/en/news/928/"
+NEXT = "https://www.urm.lt/en/news/928?page=2"  # a next listing page
 
 
 def entry(n: int, day: date | None = None) -> ListingItem:
@@ -217,11 +218,11 @@ def test_a_failed_article_still_releases_its_held_page():
 
 
 def test_without_since_or_without_fetches_nothing_is_held():
-    assert policy().plan_listing([entry(1)], "next", 1).next_page == ("next", 2)
+    assert policy().plan_listing([entry(1)], NEXT, 1).next_page == (NEXT, 2)
     listed = entry(1)
     plan = policy(archived(listed, created=date(2025, 6, 1)), since="2025-06-01",
-                  revisit="none").plan_listing([listed], "next", 1)
-    assert plan.fetch == [] and plan.hold is None and plan.next_page == ("next", 2)
+                  revisit="none").plan_listing([listed], NEXT, 1)
+    assert plan.fetch == [] and plan.hold is None and plan.next_page == (NEXT, 2)
 
 
 def test_an_article_is_kept_unless_listed_and_published_outside_since_until():
@@ -239,3 +240,20 @@ def test_the_policy_imports_no_scrapy():
             "('scrapy', 'twisted')) or 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_malformed_link_is_skipped_and_the_rest_of_the_page_kept():
+    bad = ListingItem(url="https://exa mple.lt/en/news/928/x:9", title="Bad", date=TODAY)
+    plan = policy().plan_listing([entry(1, TODAY), bad, entry(2, TODAY)],
+                                 "https://www.urm.lt/en/news/928?page=2", 1)
+    assert [e.url for e in plan.fetch] == [entry(1).url, entry(2).url]
+    assert plan.next_page == ("https://www.urm.lt/en/news/928?page=2", 2)
+    ((url, why),) = plan.skipped
+    assert url == bad.url and "forbidden domain code point" in why
+
+
+def test_a_malformed_next_page_link_ends_the_listing_with_a_reason():
+    plan = policy().plan_listing([entry(1, TODAY)], "https://www.urm\x00.lt/en/news?page=2", 1)
+    assert plan.next_page is None and plan.fetch == [entry(1, TODAY)]
+    assert plan.skipped[0][1].startswith("next page: ")
+

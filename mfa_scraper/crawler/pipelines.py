@@ -17,6 +17,7 @@ from mfa_scraper.pages.version import PARSER_VERSION
 from mfa_scraper.runhealth import monitor, network
 from mfa_scraper.runhealth.access import access_counts, access_summary
 from mfa_scraper.runhealth.keys import (
+    BAD_LINKS_KEY,
     HEALTH_KEY,
     LISTING_FAILURES_KEY,
     LISTING_ITEMS_KEY,
@@ -43,6 +44,7 @@ def crawl_counters(stats: dict) -> dict:
     found = access_counts(stats)
     unanswered = network.network_counts(stats)
     return {"sites": sites, "out_of_range": stats.get(OUT_OF_RANGE_KEY, 0),
+            "bad_links": stats.get(BAD_LINKS_KEY, 0),
             "access": found, **access_summary(found), "network": unanswered,
             "no_answer": network.network_lines(unanswered),
             "listing_failures": stats.get(LISTING_FAILURES_KEY) or []}

@@ -12,6 +12,7 @@ LISTING_ITEMS_KEY = "mfa/listing_items/"  # + site: entries on its listing pages
 FIRST_PAGE_KEY = "mfa/listing_first/"  # + listing url: entries on the listing's first page
 LISTING_FAILURES_KEY = "mfa/listing_failures"  # [{"url", "reason"}] of the failed listing pages
 OUT_OF_RANGE_KEY = "mfa/out_of_range"  # listed undated, published outside since / until
+BAD_LINKS_KEY = "mfa/bad_links"  # listing links that cannot be requested, skipped
 
 # Article fetches (the pipeline).
 OUTCOME_KEY = "mfa/outcome/"  # + outcome: article fetches logged with it

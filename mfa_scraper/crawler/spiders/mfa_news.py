@@ -30,6 +30,7 @@ from mfa_scraper.pages import ListingItem, ParseError
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.runhealth import access, monitor, network
 from mfa_scraper.runhealth.keys import (
+    BAD_LINKS_KEY,
     LISTING_ERRORS_KEY,
     LISTING_ITEMS_KEY,
     LISTING_PAGES_KEY,
@@ -199,6 +200,10 @@ class MfaNewsSpider(scrapy.Spider):
         if page == 1:
             monitor.count_first_page(self.crawler.stats, response.url, len(listing.items))
         plan = self.policy.plan_listing(listing.items, listing.next_page, page)
+        for url, why in plan.skipped:
+            self.logger.warning("listing %s: link skipped, it cannot be requested: %r: %s",
+                                response.url, url, why)
+            self.crawler.stats.inc_value(BAD_LINKS_KEY)
         for entry in plan.fetch:
             yield self._article_request(entry.url, entry, hold=plan.hold)
         if plan.next_page is not None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from mfa_scraper import sites as registry
 from mfa_scraper.archive.schema import LOCAL_ZONE
 from mfa_scraper.archive.select import TIME_FORMS, as_instant
-from mfa_scraper.urls import site_of
+from mfa_scraper.urls import site_of, unusable
 
 REVISIT_MODES = ("window", "all", "none")
 # Listing pages per listing at most, unless max_pages says otherwise: a bound for a pager
@@ -64,9 +64,9 @@ def _count(name: str, value, default: int | None, minimum: int) -> int | None:
 
 
 def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ArgumentError("start_urls", f"not an http(s) URL: {value!r}")
+    why = unusable(value)
+    if why is not None:
+        raise ArgumentError("start_urls", f"{value!r} cannot be requested: {why}")
     return value
 
 

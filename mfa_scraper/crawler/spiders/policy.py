@@ -20,7 +20,7 @@ from mfa_scraper.crawler.spiders.pager import HeldPages
 from mfa_scraper.crawler.spiders.params import CrawlArgs
 from mfa_scraper.items import Article
 from mfa_scraper.pages import ListingItem
-from mfa_scraper.urls import article_id
+from mfa_scraper.urls import article_id, unusable
 
 HOME, LISTING = "home", "listing"  # what a start URL is: a home page (find its News) or a listing
 KnownLookup = Callable[[str], Any]  # url -> archive.KnownArticle, or None when not archived
@@ -43,6 +43,7 @@ class ListingPlan:
     fetch: list[ListingItem] = field(default_factory=list)
     next_page: tuple[str, int] | None = None  # (url, page number)
     hold: int | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (url, why) of bad links
 
 
 @dataclass(frozen=True)
@@ -176,16 +177,24 @@ class CrawlPolicy:
         """The entries of listing page ``page`` to fetch (claimed), and what to do with the
         next page ``next_url``: request it now, hold it until the articles have reported
         (with since, an undated entry's own page tells whether since is reached), or not."""
+        skipped = [(entry.url, why) for entry in entries if (why := unusable(entry.url))]
+        if skipped:  # one malformed link costs itself, not the page with its next page
+            bad = {url for url, _ in skipped}
+            entries = [entry for entry in entries if entry.url not in bad]
+        if next_url and unusable(next_url):
+            skipped.append((next_url, f"next page: {unusable(next_url)}"))
+            next_url = None
         keys = {article_id(entry.url) for entry in entries}
         brings_new = not keys <= self.listed
         self.listed |= keys
         wanted = [entry for entry in entries if self.in_range(entry.date)]
         fetch = [entry for entry in wanted if self.needs_fetch(entry) and self.claim(entry.url)]
         if not (next_url and self.keep_paging(entries, page, brings_new=brings_new)):
-            return ListingPlan(fetch)
+            return ListingPlan(fetch, skipped=skipped)
         if fetch and self.args.since and any(entry.date is None for entry in wanted):
-            return ListingPlan(fetch, hold=self.held.hold(next_url, page + 1, len(fetch)))
-        return ListingPlan(fetch, next_page=(next_url, page + 1))
+            return ListingPlan(fetch, hold=self.held.hold(next_url, page + 1, len(fetch)),
+                               skipped=skipped)
+        return ListingPlan(fetch, next_page=(next_url, page + 1), skipped=skipped)
 
     # -- answers -----------------------------------------------------------------------------
 
