@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriteError, ArchiveWriter
+from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriteError, ArchiveWriter, Health
 from mfa_scraper.archive.outcomes import GONE
 from mfa_scraper.archive.schema import (
     ARTICLES_FILE_SCHEMA,
@@ -326,3 +326,27 @@ def test_rows_past_the_buffer_chunk_size_are_all_written_sorted_even_after_a_fai
     assert len(ids) == count and ids == sorted(ids)
     assert pq.read_table(files(tmp_path, "fetches")[0]).num_rows == count
     assert Archive(tmp_path).latest().num_rows == count
+
+
+def test_a_failed_last_flush_is_unhealthy_and_counts_only_what_was_written(
+        tmp_path, monkeypatch):
+    writer = ArchiveWriter(tmp_path, now=clock()).open()
+    writer.record(make_article(1))
+    writer.flush()  # one version on disk
+    writer.record(make_article(2))
+    writer.record(make_article(3))  # two more, still buffered when the disk fills
+
+    def disk_full(table, where, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", disk_full)
+    with pytest.raises(ArchiveWriteError):
+        writer.close(Health(True, ()))  # the crawl saw nothing wrong
+    report = Archive(tmp_path).runs()[0]
+    assert report["status"] == "failed"
+    assert report["health"]["verdict"] == "unhealthy"
+    assert any("run failed" in reason for reason in report["health"]["reasons"])
+    assert report["totals"]["versions_written"] == 1
+    assert report["totals"]["fetches"]["new"] == 1
+    monkeypatch.undo()
+    assert Archive(tmp_path).latest().num_rows == 1

@@ -48,6 +48,12 @@ class RowBuffer:
             merged = merged.sort_by([("article_id", "ascending"), ("version", "ascending")])
         return merged
 
+    def unwritten(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """The rows still queued, by (table, site): what a failed last flush loses."""
+        keys = {*self._rows, *self._chunks}
+        return {key: [row for chunk in self._chunks.get(key, ()) for row in chunk.to_pylist()]
+                + list(self._rows.get(key, ())) for key in keys}
+
     def flush(self) -> None:
         """Write every group to a new file, atomically; a group leaves the buffer once written.
 

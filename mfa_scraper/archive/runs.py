@@ -79,6 +79,16 @@ class RunStats:
         self.listing: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.versions: Counter[str] = Counter()
 
+    def discount(self, lost: dict[tuple[str, str], list[dict[str, Any]]], fetches: str,
+                 versions: str) -> None:
+        """Take rows never written (``lost``, by (table, site): a failed last flush) out of
+        the counts, so the report counts only what the archive holds."""
+        for (table, site), rows in lost.items():
+            if table == versions:
+                self.versions[site] -= len(rows)
+            elif table == fetches:
+                self.fetches[site].subtract(row["outcome"] for row in rows)
+
     def as_dict(self) -> dict[str, Any]:
         """``sites`` (per site) and ``totals`` as stored in the run report."""
         sites = sorted(set(self.fetches) | set(self.listing) | set(self.versions))
@@ -139,8 +149,8 @@ class Run:
         self.finished_at = when
         if health is None:
             health = default_health(self.as_dict())
-            if self.error:
-                health = Health(False, (*health.reasons, f"run failed: {self.error}"))
+        if self.error:  # whatever the caller judged, a run that failed to write is not healthy
+            health = Health(False, (*health.reasons, f"run failed: {self.error}"))
         self.health = health
 
 
