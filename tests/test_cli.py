@@ -139,7 +139,7 @@ def test_parse_of_a_page_of_another_kind_is_a_one_line_error(tmp_path, page, url
     (["--set", "ARCHIVE_FLUSH_ROWS=abc"], "ARCHIVE_FLUSH_ROWS must be a whole number"),
     (["--set", "DOWNLOAD_DELAY=-5"], "DOWNLOAD_DELAY must be at least 0"),
     (["--set", "DOWNLOAD_TIMEOUT=nan"], "DOWNLOAD_TIMEOUT must be at least"),
-    (["--set", "MFA_BLOCKED_HOST_LIMIT=0"], "MFA_BLOCKED_HOST_LIMIT must be at least 1"),
+    (["--set", "MFA_BLOCKED_HOST_LIMIT=-1"], "MFA_BLOCKED_HOST_LIMIT must be at least 0"),
 ])
 def test_crawl_with_a_bad_argument_exits_2_naming_it(tmp_path, args, named):
     archive = tmp_path / "archive"

@@ -50,7 +50,8 @@ def _commands(program: str) -> list[tuple[str, list[str]]]:
     for doc in DOCS:
         for block in re.findall(r"```(?:bash|sh|console)\n(.*?)```", doc.read_text(), re.S):
             for line in block.replace("\\\n", " ").splitlines():
-                words = shlex.split(line, comments=True)
+                # A port left to the reader ("127.0.0.1:PORT") is any port to the parser.
+                words = shlex.split(line.replace(":PORT/", ":8000/"), comments=True)
                 while program in words:
                     start = words.index(program) + 1
                     end = next((i for i in range(start, len(words)) if words[i] in SHELL_BREAKS),

@@ -23,7 +23,7 @@ NUMBERS: dict[str, tuple[type, float]] = {
     "MFA_PROGRESS_INTERVAL": (float, 0),
     "MFA_BACKOFF_BASE": (float, 0),
     "MFA_BACKOFF_MAX": (float, 0),
-    "MFA_BLOCKED_HOST_LIMIT": (int, 1),
+    "MFA_BLOCKED_HOST_LIMIT": (int, 0),  # 0: never give up on a host
 }
 
 
