@@ -15,7 +15,7 @@ from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
 from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN, PARSED_OUTCOMES, UNPARSED
 from mfa_scraper.archive.rows import article_from_row
 from mfa_scraper.archive.store import ARTICLES, FETCHES, RUNS
-from mfa_scraper.archive.swap import link_tree, swap_in
+from mfa_scraper.archive.swap import hold_lock, link_tree, swap_in
 from mfa_scraper.captures import (
     WARC_DIR,
     CaptureError,
@@ -176,8 +176,10 @@ def reparse_archive(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
     pages. Fetches without a capture are carried over unchanged. The WARC files are
     hard-linked (or copied) into ``out``; ``path`` is never written. With ``replace`` the
     new archive takes the place of ``path`` once ``verify_archive`` passes, and the old one
-    is kept as ``<path>.before-<id>``. ArchiveError when ``out`` exists and is not empty,
-    a capture cannot be read, or verify fails.
+    is kept as ``<path>.before-<id>``; the writer lock of ``path`` is held from before it is
+    read until the swap (ArchiveLocked when another writer has it; a writer started
+    meanwhile gets ArchiveLocked naming this reparse). ArchiveError when ``out`` exists
+    and is not empty, a capture cannot be read, or verify fails.
     """
     source = Archive(path)
     stamp = secrets.token_hex(3)
@@ -185,6 +187,23 @@ def reparse_archive(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
         f"{source.path.name}.reparsed-{stamp}")
     if target.exists() and any(target.iterdir()):
         raise ArchiveError(f"{target} exists and is not empty: reparse writes a new archive")
+    # With replace, the source is locked from before it is read until the swap: a crawl or
+    # a compaction started meanwhile stops at once (ArchiveLocked naming this reparse)
+    # rather than writing into the archive that is about to be moved aside.
+    lock = hold_lock(source.path, "reparse", stamp) if replace else None
+    try:
+        result = _rebuild(source, target, parse, parser_version)
+        if replace:
+            result.replaced = swap_in(source.path, target, tag=stamp, purpose="reparse",
+                                      lock=lock)
+    finally:
+        if lock is not None:
+            lock.release()
+    return result
+
+
+def _rebuild(source: Archive, target: Path, parse: ArticleParser,
+             parser_version: str) -> ReparseResult:
     result = ReparseResult(source.path, target)
     worker = _Reparser(source, parse, parser_version)
     fetches = source.fetches().to_pylist()
@@ -196,8 +215,6 @@ def reparse_archive(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
         if rows:
             _reparse_run(worker, target, report, rows, result)
     result.changed = _changed(source, Archive(target))
-    if replace:
-        result.replaced = swap_in(source.path, target, tag=stamp, purpose="reparse")
     return result
 
 

@@ -69,3 +69,51 @@ def test_link_tree_links_every_finished_file(tmp_path):
                    for p in (tmp_path / "copy").rglob("*") if p.is_file())
     assert found == ["a.warc.gz", "sub/b.warc.gz"]
     assert os.stat(tmp_path / "copy" / "a.warc.gz").st_ino == os.stat(source / "a.warc.gz").st_ino
+
+
+def test_the_lock_message_says_what_holds_the_archive(tmp_path):
+    from mfa_scraper.archive.lock import describe_holder
+
+    def said(command):
+        return describe_holder({"run_id": "x1", "command": command, "pid": 7, "host": "h",
+                                "started_at": "t"})
+
+    assert said(None).startswith("run x1, pid 7")
+    assert said("reparse").startswith("reparse x1,")
+    assert said("compact").startswith("compaction x1,")
+
+
+def test_reparse_replace_holds_the_writer_lock_from_the_start(tmp_path, monkeypatch):
+    """A writer that starts while --replace rebuilds is refused at once, naming the reparse,
+    and the swap then moves an archive no one wrote to meanwhile."""
+    from mfa_scraper import reparse
+
+    live = archive_of(tmp_path / "live", OLD)
+    refused = []
+    rebuild = reparse._reparse_run
+
+    def with_a_concurrent_writer(*args, **kwargs):
+        with pytest.raises(ArchiveLocked, match=r"locked by another writer: reparse "
+                                                r"reparse-\w+, pid \d+") as error:
+            ArchiveWriter(live).open()
+        refused.append(str(error.value))
+        return rebuild(*args, **kwargs)
+
+    monkeypatch.setattr(reparse, "_reparse_run", with_a_concurrent_writer)
+    done = reparse.reparse_archive(live, replace=True)
+    assert refused and done.replaced is not None
+    assert len(Archive(done.replaced).runs()) == 1  # no run of the refused writer
+    assert ids(live) == [article_id(OLD)]
+    with ArchiveWriter(live) as writer:  # released: the next writer writes the new archive
+        writer.record(make_article(NEW))
+    assert sorted(ids(live)) == sorted([article_id(OLD), article_id(NEW)])
+
+
+def test_reparse_replace_does_not_start_while_a_writer_holds_the_archive(tmp_path):
+    from mfa_scraper.reparse import reparse_archive
+
+    live = archive_of(tmp_path / "live", OLD)
+    with ArchiveWriter(live, run_id="20260101T000000Z-holder"), pytest.raises(
+            ArchiveLocked, match="run 20260101T000000Z-holder"):
+        reparse_archive(live, replace=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live"]

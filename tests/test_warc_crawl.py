@@ -277,6 +277,35 @@ def test_reparse_replace_refuses_an_archive_that_fails_verify(crawled, tmp_path)
     assert not any(p.name.startswith("live.before-") for p in tmp_path.iterdir())
 
 
+def test_a_crawl_started_during_reparse_replace_stops_at_once_naming_it(crawled, site,
+                                                                         tmp_path):
+    """The source stays locked for the whole --replace run: a crawl started while the
+    archive is rebuilt exits 3 naming the reparse, and nothing of it is lost in the kept one."""
+    live = tmp_path / "live"
+    reparse_archive(crawled[0], live, parse=old_parse, parser_version="pages-old")
+    before = snapshot(live)
+    crawls = []
+
+    def parse_with_a_crawl(url, body, *, encoding=None):
+        if not crawls:
+            crawls.append(subprocess.run(
+                [str(Path(sys.executable).with_name("mfa-archive")), "crawl", "--archive",
+                 str(live), "--revisit", "all", "-q",
+                 *(f"--start-url={u}" for u in listing_urls(site.urls, site.dataset)),
+                 *(f"--set={k}={v}" for k, v in FAST.items())],
+                cwd=PROJECT, capture_output=True, text=True, timeout=60,
+                env={**os.environ, "MFA_CONTACT": "tests@example.org"}))
+        return parse_article(url, body, encoding=encoding)
+
+    done = reparse_archive(live, replace=True, parse=parse_with_a_crawl)
+    crawl, = crawls
+    assert crawl.returncode == 3, crawl.stderr
+    assert "locked by another writer: reparse reparse-" in crawl.stderr
+    assert snapshot(done.replaced) == before  # the crawl wrote nothing anywhere
+    assert [r["run_id"] for r in Archive(live).runs()] == [
+        r["run_id"] for r in Archive(done.replaced).runs()]
+
+
 PYWB = "pywb==2.10.0"
 PYWB_VENV = PROJECT / ".venv-pywb"  # git-ignored; pywb pins old dependencies of its own
 

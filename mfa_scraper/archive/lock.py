@@ -22,12 +22,19 @@ def _read_holder(fd: int) -> dict[str, Any] | None:
         return None
 
 
+# What a holder's ``command`` is called in messages; a writer with none (a crawl, a library
+# ArchiveWriter) is a "run".
+HOLDER_KINDS = {"compact": "compaction", "reparse": "reparse", "recover": "swap recovery"}
+
+
 def describe_holder(holder: dict[str, Any] | None) -> str:
-    """A one-line description of a lock holder for error messages."""
+    """A one-line description of a lock holder for error messages: what it is (``run``,
+    ``reparse``, ``compaction``, ...), its id, pid, host and start time."""
     if not holder:
         return "an unknown holder (the lock file is being written)"
+    kind = HOLDER_KINDS.get(holder.get("command") or "", holder.get("command") or "run")
     return (
-        f"run {holder.get('run_id')}, pid {holder.get('pid')} on host {holder.get('host')}, "
+        f"{kind} {holder.get('run_id')}, pid {holder.get('pid')} on host {holder.get('host')}, "
         f"started {holder.get('started_at')}"
     )
 

@@ -34,17 +34,29 @@ def link_tree(source: str | os.PathLike[str], target: str | os.PathLike[str]) ->
             shutil.copy2(path, dest)
 
 
+def hold_lock(path: str | os.PathLike[str], purpose: str, tag: str) -> WriterLock:
+    """Take the writer lock of the archive at ``path`` as ``<purpose>-<tag>`` (command
+    ``purpose``): ArchiveLocked naming the holder while another writer has it."""
+    lock = WriterLock(Path(path))
+    lock.acquire({"run_id": f"{purpose}-{tag}", "command": purpose, "pid": os.getpid(),
+                  "host": socket.gethostname(), "started_at": iso_utc(datetime.now(UTC))})
+    return lock
+
+
 def swap_in(path: str | os.PathLike[str], rebuilt: str | os.PathLike[str], *,
-            tag: str | None = None, purpose: str = "swap") -> Path:
+            tag: str | None = None, purpose: str = "swap",
+            lock: WriterLock | None = None) -> Path:
     """Put the archive ``rebuilt`` in the place of the archive at ``path`` once
     ``verify_archive`` finds no problem in it; return where the old archive went:
     ``<path>.before-<tag>`` beside it (``tag``: random hex by default).
 
     Both renames happen under the old archive's writer lock (recorded as run
     ``<purpose>-<tag>``), so never while a crawl or a compaction writes to it: ArchiveLocked
-    then, and nothing moved. ArchiveError, with nothing moved, when ``rebuilt`` has a
-    problem (the first one named) or the old archive cannot be moved aside; when the
-    rebuilt one cannot be moved in, the old one is moved back before the error.
+    then, and nothing moved. ``lock``: the old archive's lock, already held by the caller
+    (a reparse holds it from before it reads the archive): used, not released.
+    ArchiveError, with nothing moved, when ``rebuilt`` has a problem (the first one named)
+    or the old archive cannot be moved aside; when the rebuilt one cannot be moved in, the
+    old one is moved back before the error.
     """
     source, rebuilt = Path(path), Path(rebuilt)
     tag = tag or secrets.token_hex(3)
@@ -57,9 +69,8 @@ def swap_in(path: str | os.PathLike[str], rebuilt: str | os.PathLike[str], *,
     kept = source.with_name(f"{source.name}.before-{tag}")
     if kept.exists():
         raise ArchiveError(f"not replacing {source}: {kept} is already there")
-    lock = WriterLock(source)
-    lock.acquire({"run_id": f"{purpose}-{tag}", "command": purpose, "pid": os.getpid(),
-                  "host": socket.gethostname(), "started_at": iso_utc(datetime.now(UTC))})
+    held = lock
+    lock = held or hold_lock(source, purpose, tag)
     try:
         try:
             os.rename(source, kept)
@@ -73,5 +84,6 @@ def swap_in(path: str | os.PathLike[str], rebuilt: str | os.PathLike[str], *,
             raise ArchiveError(f"not replacing {source}: cannot move {rebuilt} into its "
                                f"place: {error.strerror}; the old archive is back") from error
     finally:
-        lock.release()
+        if held is None:
+            lock.release()
     return kept
