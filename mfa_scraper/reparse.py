@@ -16,6 +16,7 @@ from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN, PARSED_OUTCOMES, 
 from mfa_scraper.archive.rows import article_from_row
 from mfa_scraper.archive.store import ARTICLES, FETCHES, RUNS
 from mfa_scraper.archive.swap import hold_lock, link_tree, swap_in
+from mfa_scraper.archive.unfinished import check_no_unfinished_swap
 from mfa_scraper.captures import (
     WARC_DIR,
     CaptureError,
@@ -181,6 +182,7 @@ def reparse_archive(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
     meanwhile gets ArchiveLocked naming this reparse). ArchiveError when ``out`` exists
     and is not empty, a capture cannot be read, or verify fails.
     """
+    check_no_unfinished_swap(path)
     source = Archive(path)
     stamp = secrets.token_hex(3)
     target = Path(out) if out is not None else source.path.with_name(

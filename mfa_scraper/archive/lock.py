@@ -41,7 +41,12 @@ def describe_holder(holder: dict[str, Any] | None) -> str:
 
 def check_free(archive: Path) -> None:
     """Raise ArchiveLocked naming the holder when another writer holds ``archive``'s lock;
-    takes nothing and writes nothing (a command checks before it starts its work)."""
+    takes nothing and writes nothing (a command checks before it starts its work).
+    ArchiveError when there is no archive but the leftovers of an unfinished swap beside it
+    (``unfinished.check_no_unfinished_swap``): a writer must not start a new one there."""
+    from .unfinished import check_no_unfinished_swap
+
+    check_no_unfinished_swap(Path(archive))
     path = Path(archive) / LOCK_NAME
     try:
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
