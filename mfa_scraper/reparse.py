@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from w3lib.encoding import resolve_encoding
 
@@ -92,11 +93,16 @@ class _Reparser:
             raise ArchiveError(f"cannot reparse {row['url']}: {error}") from error
 
     def listing_entries(self, rows: list[dict[str, Any]]) -> dict[str, ListingItem]:
-        """article_id -> the first listing entry in the run's captured listing pages."""
+        """article_id -> the first listing entry in the run's captured listing pages, for
+        the article ids of the listed URLs and of the URLs they redirected to (the crawl
+        hands the entry to the request of the listed URL, and a redirect keeps it: the
+        fetch row has the URL as fetched, the captured 3xx answers the way back)."""
         articles = {row["url"] for row in rows}
         entries: dict[str, ListingItem] = {}
+        redirects: dict[str, list[str]] = {}  # article_id of a target -> URLs sent there
         for path in sorted(self.warc.glob(f"{rows[0]['run_id']}-*.warc.gz")):
-            for url, content_type, body in _html_responses(path, self.index, articles):
+            for url, content_type, body in _html_responses(path, self.index, articles,
+                                                           redirects):
                 try:
                     listing = pages.parse_listing(url, body,
                                                   encoding=_scrapy_encoding(content_type, body))
@@ -104,6 +110,10 @@ class _Reparser:
                     continue
                 for entry in listing.items:
                     entries.setdefault(article_id(entry.url), entry)
+        for row in rows:
+            key = row["article_id"]
+            if key not in entries and (entry := _listed(key, entries, redirects)) is not None:
+                entries[key] = entry
         return entries
 
     def redo(self, writer: ArchiveWriter, row: dict[str, Any], entry: ListingItem | None
@@ -143,8 +153,25 @@ class _Reparser:
                          **common)
 
 
-def _html_responses(path: Path, index: DigestIndex, skip: set[str]):
-    """(url, Content-Type, decoded body) of each 200 HTML response in a WARC file."""
+def _listed(key: str, entries: dict[str, ListingItem], redirects: dict[str, list[str]]
+            ) -> ListingItem | None:
+    """The listing entry of the URL that redirected (maybe through several hops) to the
+    article ``key``, the first one captured; None when none was listed."""
+    seen, todo = {key}, list(redirects.get(key, ()))
+    while todo:
+        source = article_id(todo.pop(0))
+        if source in entries:
+            return entries[source]
+        if source not in seen:
+            seen.add(source)
+            todo += redirects.get(source, ())
+    return None
+
+
+def _html_responses(path: Path, index: DigestIndex, skip: set[str],
+                    redirects: dict[str, list[str]]):
+    """(url, Content-Type, decoded body) of each 200 HTML response in a WARC file; each
+    redirect (3xx with a Location) is added to ``redirects`` (target id -> source URLs)."""
     from warcio.archiveiterator import ArchiveIterator
 
     with path.open("rb") as handle:
@@ -154,6 +181,11 @@ def _html_responses(path: Path, index: DigestIndex, skip: set[str]):
             if record.rec_type not in ("response", "revisit") or headers is None:
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
+            location = headers.get_header("Location")
+            if location and headers.get_statuscode().startswith("3"):
+                target = article_id(urljoin(url, location))
+                redirects.setdefault(target, []).append(url)
+                continue
             content_type = headers.get_header("Content-Type") or ""
             if url in skip or headers.get_statuscode() != "200" or "html" not in content_type:
                 continue

@@ -29,7 +29,9 @@ from mfa_scraper.cli import main
 from mfa_scraper.pages import parse_article
 from mfa_scraper.pages.version import PARSER_VERSION
 from mfa_scraper.reparse import reparse_archive
+from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
+from mfa_scraper.urls import article_id
 from tests.crawling import FAST, PROJECT, listing_urls
 from tests.warc_tools import warcio_ok
 
@@ -304,6 +306,29 @@ def test_a_crawl_started_during_reparse_replace_stops_at_once_naming_it(crawled,
     assert snapshot(done.replaced) == before  # the crawl wrote nothing anywhere
     assert [r["run_id"] for r in Archive(live).runs()] == [
         r["run_id"] for r in Archive(done.replaced).runs()]
+
+
+def test_reparse_keeps_the_listing_facts_of_an_article_whose_listed_url_redirected(tmp_path):
+    """The crawl hands a listing entry to the request of the listed URL and the redirect
+    keeps it; reparse finds it the same way back, from the captured 301: same created,
+    same hash, no new version."""
+    with running_replica(articles=3, seed=11, revision=1) as replica:
+        base = replica.urls["urm"]
+        article = replica.dataset.site_articles("urm")[0]
+        moved = article.path + "?moved=1"
+        control(base, "fault", path=article.path, status=301, location=moved)
+        archive = tmp_path / "archive"
+        crawl(archive, replica)
+    key = article_id(base + moved)
+    crawled_rows = by_id(archive)
+    assert crawled_rows[key]["created"] is not None
+    assert article_id(base + article.path) not in crawled_rows
+    done = reparse_archive(archive, tmp_path / "new")
+    assert done.changed == []
+    again = by_id(tmp_path / "new")
+    for field in ("created", "created_raw", "categories", "content_hash", "version"):
+        assert again[key][field] == crawled_rows[key][field], field
+    assert Archive(tmp_path / "new").versions().num_rows == Archive(archive).versions().num_rows
 
 
 PYWB = "pywb==2.10.0"
