@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from w3lib.encoding import resolve_encoding
 
@@ -15,7 +16,8 @@ from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
 from mfa_scraper.archive.outcomes import CHALLENGE, FORBIDDEN, PARSED_OUTCOMES, UNPARSED
 from mfa_scraper.archive.rows import article_from_row
 from mfa_scraper.archive.store import ARTICLES, FETCHES, RUNS
-from mfa_scraper.archive.swap import link_tree, swap_in
+from mfa_scraper.archive.swap import hold_lock, link_tree, swap_in
+from mfa_scraper.archive.unfinished import check_no_unfinished_swap
 from mfa_scraper.captures import (
     WARC_DIR,
     CaptureError,
@@ -91,11 +93,16 @@ class _Reparser:
             raise ArchiveError(f"cannot reparse {row['url']}: {error}") from error
 
     def listing_entries(self, rows: list[dict[str, Any]]) -> dict[str, ListingItem]:
-        """article_id -> the first listing entry in the run's captured listing pages."""
+        """article_id -> the first listing entry in the run's captured listing pages, for
+        the article ids of the listed URLs and of the URLs they redirected to (the crawl
+        hands the entry to the request of the listed URL, and a redirect keeps it: the
+        fetch row has the URL as fetched, the captured 3xx answers the way back)."""
         articles = {row["url"] for row in rows}
         entries: dict[str, ListingItem] = {}
+        redirects: dict[str, list[str]] = {}  # article_id of a target -> URLs sent there
         for path in sorted(self.warc.glob(f"{rows[0]['run_id']}-*.warc.gz")):
-            for url, content_type, body in _html_responses(path, self.index, articles):
+            for url, content_type, body in _html_responses(path, self.index, articles,
+                                                           redirects):
                 try:
                     listing = pages.parse_listing(url, body,
                                                   encoding=_scrapy_encoding(content_type, body))
@@ -103,6 +110,10 @@ class _Reparser:
                     continue
                 for entry in listing.items:
                     entries.setdefault(article_id(entry.url), entry)
+        for row in rows:
+            key = row["article_id"]
+            if key not in entries and (entry := _listed(key, entries, redirects)) is not None:
+                entries[key] = entry
         return entries
 
     def redo(self, writer: ArchiveWriter, row: dict[str, Any], entry: ListingItem | None
@@ -142,8 +153,25 @@ class _Reparser:
                          **common)
 
 
-def _html_responses(path: Path, index: DigestIndex, skip: set[str]):
-    """(url, Content-Type, decoded body) of each 200 HTML response in a WARC file."""
+def _listed(key: str, entries: dict[str, ListingItem], redirects: dict[str, list[str]]
+            ) -> ListingItem | None:
+    """The listing entry of the URL that redirected (maybe through several hops) to the
+    article ``key``, the first one captured; None when none was listed."""
+    seen, todo = {key}, list(redirects.get(key, ()))
+    while todo:
+        source = article_id(todo.pop(0))
+        if source in entries:
+            return entries[source]
+        if source not in seen:
+            seen.add(source)
+            todo += redirects.get(source, ())
+    return None
+
+
+def _html_responses(path: Path, index: DigestIndex, skip: set[str],
+                    redirects: dict[str, list[str]]):
+    """(url, Content-Type, decoded body) of each 200 HTML response in a WARC file; each
+    redirect (3xx with a Location) is added to ``redirects`` (target id -> source URLs)."""
     from warcio.archiveiterator import ArchiveIterator
 
     with path.open("rb") as handle:
@@ -153,6 +181,11 @@ def _html_responses(path: Path, index: DigestIndex, skip: set[str]):
             if record.rec_type not in ("response", "revisit") or headers is None:
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
+            location = headers.get_header("Location")
+            if location and headers.get_statuscode().startswith("3"):
+                target = article_id(urljoin(url, location))
+                redirects.setdefault(target, []).append(url)
+                continue
             content_type = headers.get_header("Content-Type") or ""
             if url in skip or headers.get_statuscode() != "200" or "html" not in content_type:
                 continue
@@ -176,15 +209,35 @@ def reparse_archive(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
     pages. Fetches without a capture are carried over unchanged. The WARC files are
     hard-linked (or copied) into ``out``; ``path`` is never written. With ``replace`` the
     new archive takes the place of ``path`` once ``verify_archive`` passes, and the old one
-    is kept as ``<path>.before-<id>``. ArchiveError when ``out`` exists and is not empty,
-    a capture cannot be read, or verify fails.
+    is kept as ``<path>.before-<id>``; the writer lock of ``path`` is held from before it is
+    read until the swap (ArchiveLocked when another writer has it; a writer started
+    meanwhile gets ArchiveLocked naming this reparse). ArchiveError when ``out`` exists
+    and is not empty, a capture cannot be read, or verify fails.
     """
+    check_no_unfinished_swap(path)
     source = Archive(path)
     stamp = secrets.token_hex(3)
     target = Path(out) if out is not None else source.path.with_name(
         f"{source.path.name}.reparsed-{stamp}")
     if target.exists() and any(target.iterdir()):
         raise ArchiveError(f"{target} exists and is not empty: reparse writes a new archive")
+    # With replace, the source is locked from before it is read until the swap: a crawl or
+    # a compaction started meanwhile stops at once (ArchiveLocked naming this reparse)
+    # rather than writing into the archive that is about to be moved aside.
+    lock = hold_lock(source.path, "reparse", stamp) if replace else None
+    try:
+        result = _rebuild(source, target, parse, parser_version)
+        if replace:
+            result.replaced = swap_in(source.path, target, tag=stamp, purpose="reparse",
+                                      lock=lock)
+    finally:
+        if lock is not None:
+            lock.release()
+    return result
+
+
+def _rebuild(source: Archive, target: Path, parse: ArticleParser,
+             parser_version: str) -> ReparseResult:
     result = ReparseResult(source.path, target)
     worker = _Reparser(source, parse, parser_version)
     fetches = source.fetches().to_pylist()
@@ -196,8 +249,6 @@ def reparse_archive(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
         if rows:
             _reparse_run(worker, target, report, rows, result)
     result.changed = _changed(source, Archive(target))
-    if replace:
-        result.replaced = swap_in(source.path, target, tag=stamp, purpose="reparse")
     return result
 
 

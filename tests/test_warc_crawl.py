@@ -29,7 +29,9 @@ from mfa_scraper.cli import main
 from mfa_scraper.pages import parse_article
 from mfa_scraper.pages.version import PARSER_VERSION
 from mfa_scraper.reparse import reparse_archive
+from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
+from mfa_scraper.urls import article_id
 from tests.crawling import FAST, PROJECT, listing_urls
 from tests.warc_tools import warcio_ok
 
@@ -275,6 +277,58 @@ def test_reparse_replace_refuses_an_archive_that_fails_verify(crawled, tmp_path)
     rebuilt, = tmp_path.glob("live.reparsed-*")  # kept for inspection
     assert not verify_archive(rebuilt).ok
     assert not any(p.name.startswith("live.before-") for p in tmp_path.iterdir())
+
+
+def test_a_crawl_started_during_reparse_replace_stops_at_once_naming_it(crawled, site,
+                                                                         tmp_path):
+    """The source stays locked for the whole --replace run: a crawl started while the
+    archive is rebuilt exits 3 naming the reparse, and nothing of it is lost in the kept one."""
+    live = tmp_path / "live"
+    reparse_archive(crawled[0], live, parse=old_parse, parser_version="pages-old")
+    before = snapshot(live)
+    crawls = []
+
+    def parse_with_a_crawl(url, body, *, encoding=None):
+        if not crawls:
+            crawls.append(subprocess.run(
+                [str(Path(sys.executable).with_name("mfa-archive")), "crawl", "--archive",
+                 str(live), "--revisit", "all", "-q",
+                 *(f"--start-url={u}" for u in listing_urls(site.urls, site.dataset)),
+                 *(f"--set={k}={v}" for k, v in FAST.items())],
+                cwd=PROJECT, capture_output=True, text=True, timeout=60,
+                env={**os.environ, "MFA_CONTACT": "tests@example.org"}))
+        return parse_article(url, body, encoding=encoding)
+
+    done = reparse_archive(live, replace=True, parse=parse_with_a_crawl)
+    crawl, = crawls
+    assert crawl.returncode == 3, crawl.stderr
+    assert "locked by another writer: reparse reparse-" in crawl.stderr
+    assert snapshot(done.replaced) == before  # the crawl wrote nothing anywhere
+    assert [r["run_id"] for r in Archive(live).runs()] == [
+        r["run_id"] for r in Archive(done.replaced).runs()]
+
+
+def test_reparse_keeps_the_listing_facts_of_an_article_whose_listed_url_redirected(tmp_path):
+    """The crawl hands a listing entry to the request of the listed URL and the redirect
+    keeps it; reparse finds it the same way back, from the captured 301: same created,
+    same hash, no new version."""
+    with running_replica(articles=3, seed=11, revision=1) as replica:
+        base = replica.urls["urm"]
+        article = replica.dataset.site_articles("urm")[0]
+        moved = article.path + "?moved=1"
+        control(base, "fault", path=article.path, status=301, location=moved)
+        archive = tmp_path / "archive"
+        crawl(archive, replica)
+    key = article_id(base + moved)
+    crawled_rows = by_id(archive)
+    assert crawled_rows[key]["created"] is not None
+    assert article_id(base + article.path) not in crawled_rows
+    done = reparse_archive(archive, tmp_path / "new")
+    assert done.changed == []
+    again = by_id(tmp_path / "new")
+    for field in ("created", "created_raw", "categories", "content_hash", "version"):
+        assert again[key][field] == crawled_rows[key][field], field
+    assert Archive(tmp_path / "new").versions().num_rows == Archive(archive).versions().num_rows
 
 
 PYWB = "pywb==2.10.0"

@@ -65,6 +65,7 @@ from .store import (
     remove_temp_files,
     temp_path,
 )
+from .unfinished import check_no_unfinished_swap
 
 JOURNAL_DIR = ".compact"
 COMPACTED_KEY = b"mfa_archive.compacted"  # in a merged file's metadata: nothing left to do
@@ -356,6 +357,7 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
     this code does not know (a newer version's), before any merge.
     """
     root = Path(path)
+    check_no_unfinished_swap(root)
     if not root.is_dir():
         raise ArchiveError(f"no archive at {root}: the directory does not exist")
     check_archive_dir(root)

@@ -22,19 +22,31 @@ def _read_holder(fd: int) -> dict[str, Any] | None:
         return None
 
 
+# What a holder's ``command`` is called in messages; a writer with none (a crawl, a library
+# ArchiveWriter) is a "run".
+HOLDER_KINDS = {"compact": "compaction", "reparse": "reparse", "recover": "swap recovery"}
+
+
 def describe_holder(holder: dict[str, Any] | None) -> str:
-    """A one-line description of a lock holder for error messages."""
+    """A one-line description of a lock holder for error messages: what it is (``run``,
+    ``reparse``, ``compaction``, ...), its id, pid, host and start time."""
     if not holder:
         return "an unknown holder (the lock file is being written)"
+    kind = HOLDER_KINDS.get(holder.get("command") or "", holder.get("command") or "run")
     return (
-        f"run {holder.get('run_id')}, pid {holder.get('pid')} on host {holder.get('host')}, "
+        f"{kind} {holder.get('run_id')}, pid {holder.get('pid')} on host {holder.get('host')}, "
         f"started {holder.get('started_at')}"
     )
 
 
 def check_free(archive: Path) -> None:
     """Raise ArchiveLocked naming the holder when another writer holds ``archive``'s lock;
-    takes nothing and writes nothing (a command checks before it starts its work)."""
+    takes nothing and writes nothing (a command checks before it starts its work).
+    ArchiveError when there is no archive but the leftovers of an unfinished swap beside it
+    (``unfinished.check_no_unfinished_swap``): a writer must not start a new one there."""
+    from .unfinished import check_no_unfinished_swap
+
+    check_no_unfinished_swap(Path(archive))
     path = Path(archive) / LOCK_NAME
     try:
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)

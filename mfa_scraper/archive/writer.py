@@ -31,6 +31,7 @@ from .schema import (
     require_aware,
 )
 from .store import ARTICLES, FETCHES, RUNS, check_archive_dir, remove_temp_files
+from .unfinished import check_no_unfinished_swap
 
 Clock = Callable[[], datetime]
 _FILE_SCHEMAS = {ARTICLES: ARTICLES_FILE_SCHEMA, FETCHES: FETCHES_FILE_SCHEMA}
@@ -118,10 +119,12 @@ class ArchiveWriter:
         """Create the archive if needed, take the lock, clean up, load the index.
 
         Raises ArchiveLocked (naming the holder) when another writer has the archive, and
-        ArchiveError when the directory is not an archive or a file in it is unreadable.
+        ArchiveError when the directory is not an archive or a file in it is unreadable, or
+        when there is no archive but the leftovers of an unfinished swap beside it.
         """
         if self._run is not None:
             raise ArchiveError(f"writer for {self.path} was already opened")
+        check_no_unfinished_swap(self.path)
         if not self.path.exists():
             self.path.mkdir(parents=True)
         check_archive_dir(self.path)

@@ -49,16 +49,36 @@ def raw(url, number, decode, archive):
               help="New archive directory (default: ARCHIVE.reparsed-<id> beside it).")
 @click.option("--replace", is_flag=True, help="Then swap it in for the archive, only if "
               "verify passes (the old one is kept as ARCHIVE.before-<id>).")
+@click.option("--recover", is_flag=True, help="Only finish a --replace swap that was "
+              "interrupted (ARCHIVE.swap-<id>.json beside the archive), then stop.")
+@click.option("--rollback", is_flag=True, help="With --recover: put the old archive back "
+              "instead of moving the rebuilt one in.")
 @ARCHIVE_OPTION
-def reparse(out, replace, archive):
+def reparse(out, replace, recover, rollback, archive):
     """Rebuild articles and fetches from the WARC captures with the current parsers.
 
     Writes a new archive (never the old one in place) whose rows record parser_version;
     rows without a capture are carried over as they were. With --replace the new archive
-    takes the old one's place once `verify` finds no problem.
+    takes the old one's place once `verify` finds no problem; the archive stays locked for
+    writers (crawl, compact) from the start of the rebuild to the swap.
+
+    A --replace killed between its two renames leaves no archive at ARCHIVE but a journal
+    beside it; writers refuse to start there, and --recover finishes the swap (--rollback:
+    puts the old archive back).
 
     Example: mfa-archive reparse --archive output --out output-reparsed
     """
+    if rollback and not recover:
+        raise click.UsageError("--rollback goes with --recover")
+    if recover:
+        if out or replace:
+            raise click.UsageError("--recover takes no --out or --replace")
+        from mfa_scraper.archive.swap import recover_swap
+
+        done = recover_swap(archive, rollback=rollback)
+        for line in done or [f"no interrupted swap into {archive}"]:
+            click.echo(line, err=True)
+        return
     from mfa_scraper.reparse import reparse_archive
 
     done = reparse_archive(archive, out, replace=replace)

@@ -11,6 +11,8 @@ Tests register faults over HTTP on a site's control prefix, for example::
     /__replica__/fault?path=/*&mode=challenge              (a JavaScript challenge, 503)
     /__replica__/fault?path=/*&mode=date_label             (a template break: see breaks.py)
     /__replica__/fault?path=/*&mode=javascript             (pages shown only by JavaScript)
+    /__replica__/fault?path=/en/news/928/story:42&status=301&location=/en/news/928/story:42%3Fv%3D2
+                                                           (a redirect: Location as given)
     /__replica__/faults/clear                              (also ends the delays under way)
 
 ``path`` is matched against the request target, both percent-decoded (so ``%3A`` and ``:``
@@ -54,6 +56,7 @@ class Fault:
     mode: str | None = None
     delay: float = 0.0
     retry_after: str | None = None
+    location: str | None = None  # with a 3xx status: the Location header of the redirect
     times: int = 0  # 0 = always
     used: int = 0
 
@@ -99,7 +102,8 @@ def _number(query: dict[str, list[str]], name: str, kind: type, low: float,
 def parse_fault(query_string: str) -> Fault:
     """A Fault from the query string of ``/__replica__/fault``; FaultError when malformed."""
     query = parse_qs(query_string, keep_blank_values=True)
-    unknown = set(query) - {"path", "status", "mode", "delay", "retry_after", "times"}
+    unknown = set(query) - {"path", "status", "mode", "delay", "retry_after", "location",
+                          "times"}
     if unknown:
         raise FaultError(f"unknown fault parameters: {', '.join(sorted(unknown))}")
     path = _one(query, "path")
@@ -114,10 +118,13 @@ def parse_fault(query_string: str) -> Fault:
         mode=mode,
         delay=_number(query, "delay", float, 0.0, MAX_DELAY) or 0.0,
         retry_after=_one(query, "retry_after") or None,
+        location=_one(query, "location") or None,
         times=_number(query, "times", int, 0, 1_000_000) or 0,
     )
     if fault.status is None and fault.mode is None and not fault.delay:
         raise FaultError("a fault needs status=, mode= or delay=")
+    if fault.location is not None and not (fault.status and 300 <= fault.status < 400):
+        raise FaultError("location= goes with a 3xx status=")
     return fault
 
 

@@ -209,6 +209,9 @@ class Replica:
         if fault.retry_after is not None:
             response = response._replace(
                 headers={**response.headers, "Retry-After": fault.retry_after})
+        if fault.location is not None:
+            response = response._replace(
+                headers={**response.headers, "Location": fault.location})
         if method == "HEAD":
             response = response._replace(body=b"")
         return response
