@@ -382,8 +382,13 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
     started = datetime.now(UTC)
     report = CompactReport(new_run_id(started))
     lock = WriterLock(root)
-    lock.acquire({"run_id": report.compaction_id, "command": "compact", "pid": os.getpid(),
-                  "host": socket.gethostname(), "started_at": iso_utc(started)})
+    try:
+        lock.acquire({"run_id": report.compaction_id, "command": "compact",
+                      "pid": os.getpid(), "host": socket.gethostname(),
+                      "started_at": iso_utc(started)})
+    except OSError as error:  # a read-only archive, say
+        raise ArchiveError(f"cannot compact {root}: cannot take its writer lock "
+                           f"{lock.path}: {error.strerror or error}") from error
     try:
         report.recovered = recover(root)
         remove_temp_files(root)
@@ -391,6 +396,10 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
             _merge(root, merge)
             report.merges.append(merge)
         rebuild_index(root)  # from the files: also repairs an index verify found wrong
+    except OSError as error:  # each step leaves the archive readable: compact again
+        where = f" {error.filename}" if error.filename else ""
+        raise ArchiveError(f"cannot compact {root}:{where} {error.strerror or error}; every "
+                           "row is still readable, run compact again once fixed") from error
     finally:
         lock.release()
     return report

@@ -225,11 +225,12 @@ class Archive:
         ``last_runs`` latest runs with their health. See ``stats.archive_stats``."""
         return archive_stats(self, last_runs)
 
-    def verify(self) -> VerifyReport:
+    def verify(self, *, quarantine: bool = False) -> VerifyReport:
         """Check every file, schema, version sequence, hash, fetch, capture, run report,
         compaction and the saved index; the report lists every problem found (``ok`` when
-        none). See ``verify.verify_archive``."""
-        return verify_archive(self.path)
+        none). ``quarantine`` moves the files readers cannot read to ``quarantine/``
+        (under the writer lock). See ``verify.verify_archive``."""
+        return verify_archive(self.path, quarantine=quarantine)
 
     def compact(self) -> CompactReport:
         """Merge each partition's files into one, under the writer lock (ArchiveLocked while

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from .errors import ArchiveError, ArchiveWriteError, DamagedFile
 from .lock import LOCK_NAME
-from .schema import PARTITION, conform, versioned
+from .schema import ADDED_COLUMNS, PARTITION, conform, versioned
 
 ARTICLES = "articles"
 FETCHES = "fetches"
@@ -178,7 +178,12 @@ def read_file(
     """
     try:
         with pq.ParquetFile(path, metadata=metadata, page_checksum_verification=True) as parquet:
-            present = [c for c in columns if c in parquet.schema_arrow.names]
+            names = parquet.schema_arrow.names
+            lacking = [n for n in schema.names
+                       if n not in names and n not in ADDED_COLUMNS and n != PARTITION]
+            if lacking:
+                raise DamagedFile(path, foreign_message(path, lacking))
+            present = [c for c in columns if c in names]
             if row_groups is None:
                 table = parquet.read(columns=present, use_threads=False)
             else:
@@ -188,6 +193,13 @@ def read_file(
     except (OSError, KeyError, pa.ArrowException) as error:
         raise DamagedFile(path, f"corrupt or unreadable Parquet file {path}: {error}") from error
     return (table, footer) if with_metadata else table
+
+
+def foreign_message(path: Path | str, lacking: list[str]) -> str:
+    """What is wrong with a Parquet file of a foreign schema at ``path``."""
+    shown = ", ".join(lacking[:5]) + (", ..." if len(lacking) > 5 else "")
+    return (f"foreign Parquet file {path}: not an archive file of this table, it lacks "
+            f"{shown}")
 
 
 def _corrupt_file_error(files: list[Path], schema: pa.Schema, error: Exception) -> ArchiveError:
@@ -232,6 +244,11 @@ def read_table(
             partitioning=ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive"),
             partition_base_dir=str(root / table),
         )
+        required = [n for n in schema.names if n != PARTITION and n not in ADDED_COLUMNS]
+        for fragment in dataset.get_fragments():  # a foreign file would read as nulls
+            lacking = [n for n in required if n not in fragment.physical_schema.names]
+            if lacking:
+                raise DamagedFile(Path(fragment.path), foreign_message(fragment.path, lacking))
         return dataset.to_table(columns=columns, filter=where)
     except (OSError, pa.ArrowException) as error:
         raise _corrupt_file_error(files, schema, error) from error
