@@ -115,17 +115,14 @@ def test_a_failure_between_steps_loses_nothing_and_compact_again_finishes(
 
 
 def _check_interrupted(root: Path, before: tuple[Counter, Counter]) -> None:
-    """After a kill: every row still readable; rows twice only from a half-done merge, which
-    verify reports as such."""
-    after = snapshot(root)
-    for rows, original in zip(after, before, strict=True):
-        assert set(rows) == set(original)  # nothing lost
-    problems = verify_archive(root).problems
-    if after != before:
-        assert {p.check for p in problems} <= {"unique", "compaction"}
-        assert "compaction" in {p.check for p in problems}
-    else:
-        assert problems == []
+    """After a kill: every row readable, once (a half-done merge's inputs are left out by
+    the readers); rows twice in the files only from a half-done merge, which verify reports
+    as such."""
+    assert snapshot(root) == before  # nothing lost, nothing twice
+    checks = {p.check for p in verify_archive(root).problems}
+    assert checks <= {"unique", "compaction"}
+    if "unique" in checks:
+        assert "compaction" in checks
 
 
 KILLER = textwrap.dedent("""

@@ -59,6 +59,7 @@ from .store import (
     _fsync,
     atomic_write,
     check_archive_dir,
+    parquet_files,
     parquet_options,
     part_name,
     read_file,
@@ -116,6 +117,25 @@ def read_journals(root: Path) -> list[Merge]:
         merge.journal = path.name
         merges.append(merge)
     return merges
+
+
+def visible_files(root: Path, table: str) -> list[Path]:
+    """The files of ``table`` a reader should read: every visible one, less the inputs of a
+    merge already published (its output holds their rows: between ``publish`` and
+    ``finish``, or after a kill there). Lists the files, then the journals: a journal gone
+    by then means its inputs are gone too, and reading them fails (the reader retries)."""
+    files = parquet_files(root, table)
+    listed = set(files)
+    merged: set[Path] = set()
+    for path in sorted(journal_dir(root).glob("*.json")):
+        try:
+            merge = Merge(**json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError, TypeError):
+            continue  # finished meanwhile, or unreadable (verify reports it)
+        folder = merge.folder(root)
+        if merge.table == table and folder / merge.output in listed:
+            merged.update(folder / name for name in merge.inputs if name != merge.output)
+    return [path for path in files if path not in merged]
 
 
 def half_done(root: Path, merge: Merge) -> bool:
@@ -364,8 +384,13 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
     started = datetime.now(UTC)
     report = CompactReport(new_run_id(started))
     lock = WriterLock(root)
-    lock.acquire({"run_id": report.compaction_id, "command": "compact", "pid": os.getpid(),
-                  "host": socket.gethostname(), "started_at": iso_utc(started)})
+    try:
+        lock.acquire({"run_id": report.compaction_id, "command": "compact",
+                      "pid": os.getpid(), "host": socket.gethostname(),
+                      "started_at": iso_utc(started)})
+    except OSError as error:  # a read-only archive, say
+        raise ArchiveError(f"cannot compact {root}: cannot take its writer lock "
+                           f"{lock.path}: {error.strerror or error}") from error
     try:
         report.recovered = recover(root)
         remove_temp_files(root)
@@ -373,6 +398,10 @@ def compact(path: str | os.PathLike[str]) -> CompactReport:
             _merge(root, merge)
             report.merges.append(merge)
         rebuild_index(root)  # from the files: also repairs an index verify found wrong
+    except OSError as error:  # each step leaves the archive readable: compact again
+        where = f" {error.filename}" if error.filename else ""
+        raise ArchiveError(f"cannot compact {root}:{where} {error.strerror or error}; every "
+                           "row is still readable, run compact again once fixed") from error
     finally:
         lock.release()
     return report

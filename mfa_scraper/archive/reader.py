@@ -5,6 +5,9 @@ method, thin over its module."""
 from __future__ import annotations
 
 import os
+import time
+import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,10 +18,10 @@ import pyarrow.compute as pc
 from mfa_scraper.urls import article_id
 
 from .changes import ChangeFeed, changes_since
-from .compact import CompactReport
+from .compact import CompactReport, visible_files
 from .compact import compact as compact_archive
 from .diff import VersionDiff, diff_versions
-from .errors import ArchiveError
+from .errors import ArchiveError, DamagedFilesWarning
 from .export import export_articles
 from .history import ArticleHistory, article_history, select_version
 from .lookup import latest_rows
@@ -27,8 +30,11 @@ from .scan import read_latest
 from .schema import ARTICLES_SCHEMA, FETCHES_SCHEMA, PARTITION, UTC_TIMESTAMP
 from .select import as_instant, filter_versions
 from .stats import LAST_RUNS, ArchiveStats, archive_stats
-from .store import ARTICLES, FETCHES, check_archive_dir, parquet_files, read_table
+from .store import ARTICLES, FETCHES, check_archive_dir, read_table
 from .verify import VerifyReport, verify_archive
+
+RETRIES = 20  # reads started again because a file went away meanwhile (a compaction)
+RETRY_PAUSE = 0.02  # seconds, times the attempt number
 
 
 def _instant(when: datetime | str) -> datetime:
@@ -63,14 +69,52 @@ class Archive:
     Files of every schema version are read by column name (``schema``'s rule): a column
     added after a file was written reads as null; a column this code does not know (a
     newer version wrote the file) is ignored, the known ones are read.
+
+    Reading while ``compact`` runs sees the archive before or after each merge, never both
+    (a merge's inputs are left out once its output is published, ``compact.visible_files``)
+    and never an error: a file that went away while it was read (merged meanwhile) makes
+    the read start again, from a fresh listing (up to ``RETRIES`` times).
+
+    A file that cannot be read (damaged, or of a foreign schema) is an ArchiveError naming
+    it (``errors.DamagedFile``); with ``skip_damaged`` it is left out instead, with one
+    ``DamagedFilesWarning`` per read listing the files it left out (``skipped`` lists
+    them all). ``mfa-archive verify --quarantine`` moves such files aside.
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], *, skip_damaged: bool = False):
         """Open the archive at ``path``; ArchiveError if it is missing or not an archive."""
         self.path = Path(path)
         if not self.path.exists():
             raise ArchiveError(f"no archive at {self.path}: the directory does not exist")
         check_archive_dir(self.path)
+        self.skip_damaged = skip_damaged
+        self.skipped: list[Path] = []  # the damaged files left out so far
+
+    def _read(self, table: str, read: Callable[[list[Path]], Any]) -> Any:
+        """``read`` of the files of ``table``: again from a fresh listing while a file it
+        listed went away meanwhile; without the damaged ones with ``skip_damaged``."""
+        attempt, skipped = 0, []
+        while True:
+            files = [p for p in visible_files(self.path, table) if p not in self.skipped]
+            try:
+                result = read(files)
+                break
+            except ArchiveError as error:
+                path = getattr(error, "path", None)
+                if not all(f.exists() for f in files) or (path and not Path(path).exists()):
+                    attempt += 1
+                    if attempt > RETRIES:
+                        raise ArchiveError(f"{self.path / table} kept changing while read "
+                                           f"({RETRIES} attempts): {error}") from error
+                    time.sleep(RETRY_PAUSE * attempt)
+                    continue
+                if not self.skip_damaged or path is None or Path(path) not in files:
+                    raise
+                self.skipped.append(Path(path))
+                skipped.append((Path(path), str(error)))
+        if skipped:
+            warnings.warn(DamagedFilesWarning(skipped), stacklevel=3)
+        return result
 
     def versions(self, url_or_id: str | None = None, *, columns: list[str] | None = None
                  ) -> pa.Table:
@@ -80,7 +124,8 @@ class Archive:
         """
         where = None if url_or_id is None else pc.field("article_id") == article_id(url_or_id)
         columns = _with(columns, ["article_id", "version"])
-        table = read_table(self.path, ARTICLES, ARTICLES_SCHEMA, columns, where=where)
+        table = self._read(ARTICLES, lambda files: read_table(
+            self.path, ARTICLES, ARTICLES_SCHEMA, columns, where=where, files=files))
         return table.sort_by([("article_id", "ascending"), ("version", "ascending")])
 
     def version(self, url_or_id: str, version: int | None = None, *,
@@ -114,7 +159,7 @@ class Archive:
         if unknown:
             raise ValueError(f"not articles columns: {unknown}")
         schema = pa.schema([ARTICLES_SCHEMA.field(name) for name in names])
-        return read_latest(parquet_files(self.path, ARTICLES), schema)
+        return self._read(ARTICLES, lambda files: read_latest(files, schema))
 
     def as_of(self, when: datetime | str) -> pa.Table:
         """Each article as it stood at ``when``: its latest version first seen at or before it.
@@ -123,7 +168,8 @@ class Archive:
         """
         moment = pa.scalar(_instant(when), UTC_TIMESTAMP)
         where = pc.field("first_seen") <= moment
-        return _newest(read_table(self.path, ARTICLES, ARTICLES_SCHEMA, where=where))
+        return _newest(self._read(ARTICLES, lambda files: read_table(
+            self.path, ARTICLES, ARTICLES_SCHEMA, where=where, files=files)))
 
     def fetches(self, url_or_id: str | None = None, *, columns: list[str] | None = None
                 ) -> pa.Table:
@@ -133,7 +179,8 @@ class Archive:
         """
         where = None if url_or_id is None else pc.field("article_id") == article_id(url_or_id)
         columns = _with(columns, ["fetched_at", "article_id"])
-        table = read_table(self.path, FETCHES, FETCHES_SCHEMA, columns, where=where)
+        table = self._read(FETCHES, lambda files: read_table(
+            self.path, FETCHES, FETCHES_SCHEMA, columns, where=where, files=files))
         return table.sort_by([("fetched_at", "ascending"), ("article_id", "ascending")])
 
     def runs(self) -> list[dict[str, Any]]:
@@ -143,7 +190,8 @@ class Archive:
     def sites(self) -> list[str]:
         """The sites that have article versions (their partitions), sorted."""
         return sorted({path.parent.name.removeprefix(f"{PARTITION}=")
-                       for path in parquet_files(self.path, ARTICLES)})
+                       for path in visible_files(self.path, ARTICLES)
+                       if path not in self.skipped})
 
     def languages(self) -> list[str]:
         """The languages of the archived versions, sorted."""
@@ -177,11 +225,12 @@ class Archive:
         ``last_runs`` latest runs with their health. See ``stats.archive_stats``."""
         return archive_stats(self, last_runs)
 
-    def verify(self) -> VerifyReport:
+    def verify(self, *, quarantine: bool = False) -> VerifyReport:
         """Check every file, schema, version sequence, hash, fetch, capture, run report,
         compaction and the saved index; the report lists every problem found (``ok`` when
-        none). See ``verify.verify_archive``."""
-        return verify_archive(self.path)
+        none). ``quarantine`` moves the files readers cannot read to ``quarantine/``
+        (under the writer lock). See ``verify.verify_archive``."""
+        return verify_archive(self.path, quarantine=quarantine)
 
     def compact(self) -> CompactReport:
         """Merge each partition's files into one, under the writer lock (ArchiveLocked while

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .errors import ArchiveError, ArchiveWriteError
+from .errors import ArchiveError, ArchiveWriteError, DamagedFile
 from .lock import LOCK_NAME
-from .schema import PARTITION, conform, versioned
+from .schema import ADDED_COLUMNS, PARTITION, conform, versioned
 
 ARTICLES = "articles"
 FETCHES = "fetches"
@@ -178,7 +178,12 @@ def read_file(
     """
     try:
         with pq.ParquetFile(path, metadata=metadata, page_checksum_verification=True) as parquet:
-            present = [c for c in columns if c in parquet.schema_arrow.names]
+            names = parquet.schema_arrow.names
+            lacking = [n for n in schema.names
+                       if n not in names and n not in ADDED_COLUMNS and n != PARTITION]
+            if lacking:
+                raise DamagedFile(path, foreign_message(path, lacking))
+            present = [c for c in columns if c in names]
             if row_groups is None:
                 table = parquet.read(columns=present, use_threads=False)
             else:
@@ -186,18 +191,25 @@ def read_file(
             footer = parquet.metadata
         table = conform(table, pa.schema([schema.field(c) for c in columns]))
     except (OSError, KeyError, pa.ArrowException) as error:
-        raise ArchiveError(f"corrupt or unreadable Parquet file {path}: {error}") from error
+        raise DamagedFile(path, f"corrupt or unreadable Parquet file {path}: {error}") from error
     return (table, footer) if with_metadata else table
 
 
-def _corrupt_file_error(files: list[Path], error: Exception) -> ArchiveError:
-    """An ArchiveError naming the first of ``files`` that cannot be read."""
+def foreign_message(path: Path | str, lacking: list[str]) -> str:
+    """What is wrong with a Parquet file of a foreign schema at ``path``."""
+    shown = ", ".join(lacking[:5]) + (", ..." if len(lacking) > 5 else "")
+    return (f"foreign Parquet file {path}: not an archive file of this table, it lacks "
+            f"{shown}")
+
+
+def _corrupt_file_error(files: list[Path], schema: pa.Schema, error: Exception) -> ArchiveError:
+    """A DamagedFile naming the first of ``files`` that cannot be read as ``schema`` (gone,
+    damaged, or of a foreign schema)."""
     for path in files:
         try:
-            with pq.ParquetFile(path, page_checksum_verification=True) as parquet:
-                parquet.read()
-        except (OSError, pa.ArrowException) as file_error:
-            return ArchiveError(f"corrupt or unreadable Parquet file {path}: {file_error}")
+            read_file(path, schema, [name for name in schema.names if name != PARTITION])
+        except DamagedFile as damaged:
+            return damaged
     return ArchiveError(f"cannot read {files[0].parent.parent}: {error}")
 
 
@@ -207,29 +219,36 @@ def read_table(
     schema: pa.Schema,
     columns: list[str] | None = None,
     where: pc.Expression | None = None,
+    files: list[Path] | None = None,
 ) -> pa.Table:
     """Read ``columns`` of ``table`` (all of ``schema`` by default), the site column included.
 
     Every file is read as ``schema``, by column name: columns it lacks come back null,
     columns ``schema`` lacks (a newer writer's) are not read. An empty table has the right
-    schema; an unreadable file raises ArchiveError naming it.
+    schema; an unreadable file raises DamagedFile naming it. ``files`` are the files to
+    read (default: every file of ``table``).
     """
     import pyarrow.dataset as ds  # here: it imports pandas (+50 MB), which a crawl never needs
 
     columns = columns or schema.names
-    files = parquet_files(root, table)
+    files = parquet_files(root, table) if files is None else files
     if not files:
         return pa.schema([schema.field(name) for name in columns]).empty_table()
     checked = ds.ParquetFileFormat(default_fragment_scan_options=ds.ParquetFragmentScanOptions(
         page_checksum_verification=True))
-    dataset = ds.dataset(
-        [str(path) for path in files],
-        schema=schema,
-        format=checked,
-        partitioning=ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive"),
-        partition_base_dir=str(root / table),
-    )
-    try:
+    try:  # the dataset looks at each file: one may have gone (compacted) since listed
+        dataset = ds.dataset(
+            [str(path) for path in files],
+            schema=schema,
+            format=checked,
+            partitioning=ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive"),
+            partition_base_dir=str(root / table),
+        )
+        required = [n for n in schema.names if n != PARTITION and n not in ADDED_COLUMNS]
+        for fragment in dataset.get_fragments():  # a foreign file would read as nulls
+            lacking = [n for n in required if n not in fragment.physical_schema.names]
+            if lacking:
+                raise DamagedFile(Path(fragment.path), foreign_message(fragment.path, lacking))
         return dataset.to_table(columns=columns, filter=where)
     except (OSError, pa.ArrowException) as error:
-        raise _corrupt_file_error(files, error) from error
+        raise _corrupt_file_error(files, schema, error) from error

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +18,10 @@ from mfa_scraper.items import plural
 
 from .compact import half_done, read_journals
 from .errors import ArchiveError
+from .lock import WriterLock
 from .outcomes import CHANGED, NEW
 from .rows import recomputed_hash
+from .runs import iso_utc, new_run_id
 from .saved import (
     IndexProblem,
     current_files,
@@ -66,6 +71,8 @@ class VerifyReport:
     files: int = 0
     versions: int = 0
     fetches: int = 0
+    damaged: list[str] = field(default_factory=list)  # files the readers cannot read
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (from, to), moved
 
     @property
     def ok(self) -> bool:
@@ -102,7 +109,8 @@ def _without_added(found: pa.Schema, expected: pa.Schema, version: int) -> pa.Sc
     lacking = may_lack(version)
     for name in expected.names:
         if name in lacking and name not in found.names:
-            found = found.insert(expected.get_field_index(name), expected.field(name))
+            at = min(expected.get_field_index(name), len(found))  # a foreign file: fewer
+            found = found.insert(at, expected.field(name))
     return found
 
 
@@ -146,6 +154,7 @@ class _Checker:
                 data = pq.read_table(path, page_checksum_verification=True)
             except (OSError, pa.ArrowException) as error:
                 self.problem("readable", path, f"unreadable Parquet file: {error}")
+                self.report.damaged.append(str(path))
                 continue
             found, version_problem = _versioned_schema(data.schema, expected)
             for mismatch in (version_problem, _schema_problem(found, expected)):
@@ -154,6 +163,7 @@ class _Checker:
             try:
                 data = conform(data, expected)
             except (KeyError, pa.ArrowException):
+                self.report.damaged.append(str(path))  # a foreign file: readers fail on it
                 continue  # reported above; its rows cannot be checked
             self._keep(table, data, path)
 
@@ -278,7 +288,44 @@ class _Checker:
                          "rebuild it")
 
 
-def verify_archive(path: str | Path) -> VerifyReport:
+QUARANTINE = "quarantine"  # <archive>/quarantine/<path in the archive>: damaged files moved
+
+
+def quarantine_files(root: Path, files: list[str]) -> list[tuple[str, str]]:
+    """Move ``files`` (damaged files of the archive at ``root``) to
+    ``<root>/quarantine/<their path in the archive>``, under the writer lock; never delete
+    or replace one (a name taken gets a ``.1``, ``.2``, ... suffix). Returns (from, to)."""
+    if not files:
+        return []
+    lock, moved = WriterLock(root), []
+    try:
+        lock.acquire({"run_id": new_run_id(), "command": "verify --quarantine",
+                      "pid": os.getpid(), "host": socket.gethostname(),
+                      "started_at": iso_utc(datetime.now(UTC))})
+    except OSError as error:
+        raise ArchiveError(f"cannot quarantine in {root}: cannot take its writer lock "
+                           f"{lock.path}: {error.strerror or error}") from error
+    try:
+        for name in files:
+            source = Path(name)
+            target = root / QUARANTINE / source.relative_to(root)
+            number = 0
+            while target.exists():
+                number += 1
+                target = target.with_name(f"{source.name}.{number}")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(source, target)
+            except OSError as error:
+                raise ArchiveError(f"cannot move {source} to {target}: "
+                                   f"{error.strerror or error}") from error
+            moved.append((str(source), str(target)))
+    finally:
+        lock.release()
+    return moved
+
+
+def verify_archive(path: str | Path, *, quarantine: bool = False) -> VerifyReport:
     """Check the archive at ``path``; the report lists every problem found.
 
     Checks: every Parquet file reads and has the archive's schema (a file of an older schema
@@ -288,6 +335,11 @@ def verify_archive(path: str | Path) -> VerifyReport:
     new/changed fetch that wrote it; no fetch row is duplicated; every WARC file a row
     points at exists; run reports read; no compaction was left half done; the saved index
     of latest versions matches the files. ArchiveError only if ``path`` is not an archive.
+
+    ``damaged`` lists the files readers cannot read (unreadable, or of a foreign schema);
+    with ``quarantine`` they are moved aside (``quarantine_files``), listed in
+    ``quarantined``, and the readers work again (their rows are missing until rebuilt,
+    e.g. by ``mfa-archive reparse`` from the captures).
     """
     root = Path(path)
     if not root.is_dir():
@@ -302,4 +354,6 @@ def verify_archive(path: str | Path) -> VerifyReport:
     checker.check_runs()
     checker.check_compactions()
     checker.check_index()
+    if quarantine:
+        checker.report.quarantined = quarantine_files(root, checker.report.damaged)
     return checker.report

@@ -11,6 +11,7 @@ import click
 from mfa_scraper.cli import output
 from mfa_scraper.cli.options import (
     ARCHIVE_OPTION,
+    SKIP_DAMAGED_OPTION,
     chosen_format,
     command,
     echo_lines,
@@ -26,7 +27,8 @@ COMPACT_COLUMNS = ("table", "site", "files", "rows", "output")
 @click.argument("url")
 @output_option()
 @ARCHIVE_OPTION
-def history(url, fmt, archive):
+@SKIP_DAMAGED_OPTION
+def history(url, fmt, archive, skip_damaged):
     """Every version and fetch of an article, in time order.
 
     One row per fetch (and per version without one): time, run, outcome, HTTP status,
@@ -38,7 +40,7 @@ def history(url, fmt, archive):
     from mfa_scraper.archive import Archive
     from mfa_scraper.archive.history import HISTORY_COLUMNS
 
-    found = Archive(archive).history(url)
+    found = Archive(archive, skip_damaged=skip_damaged).history(url)
     fmt = chosen_format(fmt)
     echo_lines(output.format_rows(found.events, fmt, HISTORY_COLUMNS))
     if fmt == "table":
@@ -64,7 +66,8 @@ def _write_text(path: Path, text: str) -> None:
               help="Also write a side-by-side HTML diff to this file.")
 @output_option()
 @ARCHIVE_OPTION
-def diff(url, a, b, html_file, fmt, archive):
+@SKIP_DAMAGED_OPTION
+def diff(url, a, b, html_file, fmt, archive, skip_damaged):
     """Differences between two versions of an article (default: the last two).
 
     Field by field (title, dates and their raw text, categories, attachments and related
@@ -77,7 +80,7 @@ def diff(url, a, b, html_file, fmt, archive):
     from mfa_scraper.archive.diff import DIFF_COLUMNS, diff_lines, diff_rows
     from mfa_scraper.archive.diffhtml import side_by_side_html
 
-    found = Archive(archive).diff(url, a, b)
+    found = Archive(archive, skip_damaged=skip_damaged).diff(url, a, b)
     if html_file is not None:
         _write_text(html_file, side_by_side_html(found))
     fmt = chosen_format(fmt)
@@ -94,7 +97,8 @@ def diff(url, a, b, html_file, fmt, archive):
 @click.option("--feed-id", help="The Atom feed's id (default: the archive as a file: URI).")
 @output_option("atom")
 @ARCHIVE_OPTION
-def changes(since, feed_id, fmt, archive):
+@SKIP_DAMAGED_OPTION
+def changes(since, feed_id, fmt, archive, skip_damaged):
     """The change feed: new, changed and gone articles, with the changed fields.
 
     --format atom prints an Atom 1.0 feed for feed readers.
@@ -105,7 +109,7 @@ def changes(since, feed_id, fmt, archive):
     from mfa_scraper.archive.atom import atom_feed
     from mfa_scraper.archive.changes import CHANGE_COLUMNS
 
-    feed = Archive(archive).changes(since)
+    feed = Archive(archive, skip_damaged=skip_damaged).changes(since)
     fmt = chosen_format(fmt)
     if fmt == "atom":
         xml = atom_feed(feed, feed_id=feed_id or archive.resolve().as_uri())
@@ -116,23 +120,32 @@ def changes(since, feed_id, fmt, archive):
 
 
 @command()
+@click.option("--quarantine", is_flag=True, help="Move the files readers cannot read "
+              "(damaged, foreign) to ARCHIVE/quarantine/<their path>, under the writer lock; "
+              "nothing is deleted. Prints what was moved.")
 @output_option()
 @ARCHIVE_OPTION
-def verify(fmt, archive):
+def verify(quarantine, fmt, archive):
     """Check the archive; exit status 1 listing every problem found.
 
     Every Parquet file reads and has the archive's schema; (article_id, version) is unique
     and contiguous from 1; every content_hash recomputes from its row; every version has
     the fetch that wrote it; no fetch is there twice; no compaction was left half done.
+    --quarantine moves the files readers cannot read aside (readers work again; the
+    rows they held are missing until rebuilt, e.g. by reparse from the captures).
 
     Example: mfa-archive verify --archive output
     """
     from mfa_scraper.archive import Archive
     from mfa_scraper.archive.verify import PROBLEM_COLUMNS
 
-    found = Archive(archive).verify()
+    found = Archive(archive).verify(quarantine=quarantine)
     rows = [problem.as_dict() for problem in found.problems]
     echo_lines(output.format_rows(rows, chosen_format(fmt), PROBLEM_COLUMNS))
+    for source, target in found.quarantined:
+        click.echo(f"quarantined {source} -> {target}", err=True)
+    if quarantine and not found.quarantined:
+        click.echo("quarantined nothing: every file reads", err=True)
     checked = (f"{plural(found.files, 'file')}, {plural(found.versions, 'version')}, "
                f"{plural(found.fetches, 'fetch')} checked")
     click.echo(f"{plural(len(rows), 'problem')}: {checked}" if rows else f"ok: {checked}",
@@ -170,7 +183,9 @@ def compact(fmt, archive):
 @click.option("--changes", type=click.IntRange(0, 1000), default=25, show_default=True,
               help="How many of the newest edits get a side-by-side diff.")
 @ARCHIVE_OPTION
-def report_command(out_dir: Path, changes: int, archive: Path) -> None:
+@SKIP_DAMAGED_OPTION
+def report_command(out_dir: Path, changes: int, archive: Path,
+                   skip_damaged: bool) -> None:
     """Write a static HTML report of the archive to OUT_DIR/index.html.
 
     One self-contained page (no server, nothing fetched when viewed): articles published and
@@ -182,5 +197,5 @@ def report_command(out_dir: Path, changes: int, archive: Path) -> None:
     from mfa_scraper.report import ReportError, build_report
 
     with failures(ReportError):
-        page = build_report(archive, out_dir, changes=changes)
+        page = build_report(archive, out_dir, changes=changes, skip_damaged=skip_damaged)
     click.echo(str(page))

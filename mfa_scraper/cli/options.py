@@ -13,6 +13,7 @@ them when they run, so that ``mfa-archive --help`` starts quickly.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mfa_scraper import sites as registry
-from mfa_scraper.archive.errors import ArchiveError, ArchiveLocked
+from mfa_scraper.archive.errors import ArchiveError, ArchiveLocked, DamagedFilesWarning
 from mfa_scraper.cli import output
 
 if TYPE_CHECKING:
@@ -33,6 +34,11 @@ ARCHIVE_OPTION = click.option(
     "--archive", "archive", envvar="MFA_ARCHIVE", default="output", show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Archive directory (default: $MFA_ARCHIVE, else ./output).")
+
+SKIP_DAMAGED_OPTION = click.option(
+    "--skip-damaged", is_flag=True,
+    help="Leave out Parquet files that cannot be read (one warning names them) instead of "
+         "failing; `verify --quarantine` moves them aside.")
 
 
 # -- errors --------------------------------------------------------------------------------
@@ -79,9 +85,26 @@ class Command(click.Command):
     """A command of mfa-archive: it runs inside ``failures()``."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a library error ends it as ``failures`` says."""
-        with failures():
-            return super().invoke(ctx)
+        """Run the command; a library error ends it as ``failures`` says. Damaged files
+        left out (``--skip-damaged``) are named in one ``warning:`` line on stderr."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DamagedFilesWarning)
+            try:
+                with failures():
+                    return super().invoke(ctx)
+            finally:
+                skipped = {str(path): None for found in caught
+                           if isinstance(found.message, DamagedFilesWarning)
+                           for path, _ in found.message.files}
+                for found in caught:
+                    if not isinstance(found.message, DamagedFilesWarning):
+                        warnings.warn_explicit(found.message, found.category, found.filename,
+                                               found.lineno)
+                if skipped:
+                    click.echo(f"warning: skipped {len(skipped)} damaged "
+                               f"file{'s' if len(skipped) != 1 else ''} (`mfa-archive verify "
+                               f"--quarantine` moves them aside): {', '.join(skipped)}",
+                               err=True)
 
 
 def command(name: str | None = None, **attrs: Any):

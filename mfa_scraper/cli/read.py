@@ -13,6 +13,7 @@ from mfa_scraper.cli.options import (
     ARCHIVE_OPTION,
     EXIT_USAGE,
     MOMENT,
+    SKIP_DAMAGED_OPTION,
     checked_filters,
     chosen_format,
     command,
@@ -57,7 +58,8 @@ def parse(file: Path, url: str, listing: bool, encoding: str | None) -> None:
 @click.option("--ids", is_flag=True, help="Only the article ids, one a line (each once).")
 @output_option()
 @ARCHIVE_OPTION
-def list_command(all_versions, ids, fmt, archive, **filters):
+@SKIP_DAMAGED_OPTION
+def list_command(all_versions, ids, fmt, archive, skip_damaged, **filters):
     """List archived articles (their latest version), newest first.
 
     --ids prints only their ids, one a line, for other commands:
@@ -71,7 +73,7 @@ def list_command(all_versions, ids, fmt, archive, **filters):
 
     if ids and fmt is not None:
         raise click.UsageError("give --ids or --format, not both")
-    found = Archive(archive)
+    found = Archive(archive, skip_damaged=skip_damaged)
     table = found.select(all_versions=all_versions, **checked_filters(found, filters))
     rows = table.select(list(LIST_COLUMNS)).to_pylist()
     rows.sort(key=lambda r: (r["created"] is not None, r["created"] or 0), reverse=True)
@@ -88,7 +90,8 @@ def list_command(all_versions, ids, fmt, archive, **filters):
               "midnight in Vilnius) or time (local, or ISO 8601 with offset).")
 @output_option()
 @ARCHIVE_OPTION
-def show(url, number, as_of, fmt, archive):
+@SKIP_DAMAGED_OPTION
+def show(url, number, as_of, fmt, archive, skip_damaged):
     """Show one version of an article in full (latest by default).
 
     Fields, dates with their raw strings, attachments, related links, and the run that
@@ -100,7 +103,7 @@ def show(url, number, as_of, fmt, archive):
 
     if number is not None and as_of is not None:
         raise click.UsageError("give --version or --as-of, not both")
-    row = Archive(archive).version(url, number, as_of=as_of)
+    row = Archive(archive, skip_damaged=skip_damaged).version(url, number, as_of=as_of)
     row = {**{name: row[name] for name in SHOW_ORDER if name in row}, **row}
     fmt = chosen_format(fmt)
     if fmt == "table":
@@ -116,7 +119,8 @@ def show(url, number, as_of, fmt, archive):
               help="File format (default: from OUT's suffix; jsonl for -).")
 @filter_options
 @ARCHIVE_OPTION
-def export(out, latest, fmt, archive, **filters):
+@SKIP_DAMAGED_OPTION
+def export(out, latest, fmt, archive, skip_damaged, **filters):
     """Export articles, every column, to a JSON Lines, CSV or Parquet file (- is stdout).
 
     Example: mfa-archive export --all-versions --format parquet versions.parquet
@@ -124,7 +128,7 @@ def export(out, latest, fmt, archive, **filters):
     from mfa_scraper.archive import Archive
     from mfa_scraper.archive.export import text_lines
 
-    found = Archive(archive)
+    found = Archive(archive, skip_damaged=skip_damaged)
     filters = checked_filters(found, filters)
     if str(out) != "-":
         count = found.export(out, fmt, all_versions=not latest, **filters)
@@ -142,7 +146,8 @@ def export(out, latest, fmt, archive, **filters):
               help="How many of the latest runs to show.")
 @output_option()
 @ARCHIVE_OPTION
-def stats(runs, fmt, archive):
+@SKIP_DAMAGED_OPTION
+def stats(runs, fmt, archive, skip_damaged):
     """Articles and versions per site, language and month; versions per article; the last
     runs with their health verdicts.
 
@@ -150,5 +155,5 @@ def stats(runs, fmt, archive):
     """
     from mfa_scraper.archive import Archive
 
-    found = Archive(archive).stats(runs)
+    found = Archive(archive, skip_damaged=skip_damaged).stats(runs)
     echo_lines(output.section_lines(found.sections, chosen_format(fmt)))

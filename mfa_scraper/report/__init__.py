@@ -33,12 +33,13 @@ class ReportError(Exception):
 
 
 def build_report(archive_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
-                 changes: int = DEFAULT_CHANGES) -> Path:
+                 changes: int = DEFAULT_CHANGES, skip_damaged: bool = False) -> Path:
     """Write the HTML report of the archive at ``archive_path`` to ``out_dir/index.html``.
 
     ``out_dir`` is created if missing; an existing ``index.html`` is replaced atomically
     (written under a temporary name, then renamed). ``changes`` is how many of the newest
-    edits get a diff. Returns the path of the page. Raises ArchiveError when the archive
+    edits get a diff; ``skip_damaged`` leaves damaged files out (``Archive``). Returns the
+    path of the page. Raises ArchiveError when the archive
     cannot be read (missing, not an archive, a corrupt file) and ReportError when the page
     cannot be written.
 
@@ -50,7 +51,7 @@ def build_report(archive_path: str | os.PathLike[str], out_dir: str | os.PathLik
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ReportError(f"cannot write the report to {out}: it is a file, not a directory")
-    archive = Archive(archive_path)
+    archive = Archive(archive_path, skip_damaged=skip_damaged)
     html = render(collect(archive, changes=changes))
     target = out / REPORT_FILE
     temporary = out / f".{REPORT_FILE}.{os.getpid()}.tmp"
