@@ -11,6 +11,8 @@ Tests register faults over HTTP on a site's control prefix, for example::
     /__replica__/fault?path=/*&mode=challenge              (a JavaScript challenge, 503)
     /__replica__/fault?path=/*&mode=date_label             (a template break: see breaks.py)
     /__replica__/fault?path=/*&mode=javascript             (pages shown only by JavaScript)
+    /__replica__/fault?path=/en/news/928/story:42&mode=oversized  (a 50 MiB page, not compressed)
+    /__replica__/fault?path=/en/news/928/story:42&mode=gzip_bomb  (4 MB of gzip, 4 GiB inflated)
     /__replica__/faults/clear                              (also ends the delays under way)
 
 ``path`` is matched against the request target, both percent-decoded (so ``%3A`` and ``:``
@@ -35,8 +37,10 @@ from mfa_scraper.replica.breaks import BREAKS
 # challenge: a JavaScript bot-challenge page ("Just a moment..."), status 503 unless status= says;
 # javascript: the normal answer, but an HTML page comes as a shell whose script shows it
 # (mfa_scraper.replica.scripted): only a browser sees the content.
+# oversized: a 200 HTML page of OVERSIZED_BYTES, sent as is (never gzip-encoded);
+# gzip_bomb: a 200 HTML answer, Content-Encoding gzip, whose few MB inflate to BOMB_BYTES.
 # date_label, body_container: article pages served with a template break (replica/breaks.py).
-PAGE_MODES = ("garbage", "challenge", "javascript")
+PAGE_MODES = ("garbage", "challenge", "javascript", "oversized", "gzip_bomb")
 MODES = PAGE_MODES + BREAKS
 MAX_DELAY = 60.0
 

@@ -36,7 +36,12 @@ from mfa_scraper.runhealth.keys import (
     OUT_OF_RANGE_KEY,
     RESUMED_KEY,
 )
-from mfa_scraper.runhealth.outcome import ARTICLE_STATUSES, ArticleOutcome, article_outcome
+from mfa_scraper.runhealth.outcome import (
+    ARTICLE_STATUSES,
+    ArticleOutcome,
+    article_outcome,
+    failure_outcome,
+)
 from mfa_scraper.urls import article_id, site_of
 
 
@@ -219,7 +224,10 @@ class MfaNewsSpider(scrapy.Spider):
         url, stats = failure.request.url, self.crawler.stats
         self.logger.error("listing fetch failed: %s: %s", url, failure.value)
         self._count_listing(url, ok=False)
-        if failure.check(HostBlocked):
+        decided = failure_outcome(url, failure.value)
+        if decided is not None:
+            reason = decided.error
+        elif failure.check(HostBlocked):
             access.count_blocked(stats, url, failure.value.outcome, listing=True)
             reason = str(failure.value)
         elif failure.check(HttpError):
@@ -306,6 +314,10 @@ class MfaNewsSpider(scrapy.Spider):
             result = article_outcome(url, response.status, response.body)
             self._count_answer(url, result)
             yield from self._article_outputs(response, result)
+            return
+        decided = failure_outcome(url, failure.value)
+        if decided is not None:  # e.g. too large: no body kept, nothing archived
+            yield FetchOutcome(decided.url, decided.outcome, error=decided.error)
             return
         cause = network.count_failure(self.crawler.stats, url, failure.value)
         yield FetchOutcome(url, ERROR,
