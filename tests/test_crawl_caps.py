@@ -16,12 +16,18 @@ from pathlib import Path
 import pytest
 
 from mfa_scraper.archive import Archive
-from mfa_scraper.archive.outcomes import FAILURE_OUTCOMES, TOO_LARGE
+from mfa_scraper.archive.outcomes import (
+    FAILURE_OUTCOMES,
+    REDIRECT_LOOP,
+    REDIRECTED_OFFSITE,
+    TOO_LARGE,
+)
 from mfa_scraper.archive.stats import run_row
 from mfa_scraper.replica.faults import control
 from mfa_scraper.replica.fixture import running_replica
 from mfa_scraper.replica.server import BOMB_BYTES, OVERSIZED_BYTES
-from mfa_scraper.runhealth.outcome import failure_outcome
+from mfa_scraper.runhealth.outcome import failure_outcome, redirect_outcome
+from mfa_scraper.urls import Scope
 from tests.crawling import FAST, PROJECT, clear_faults
 
 ARTICLES = 8  # per listing; the crawl reads the English one
@@ -80,7 +86,8 @@ def test_size_failures_are_too_large_and_others_are_not():
 def caps(tmp_path_factory):
     """One crawl of a site's listings with one article served as a 50 MiB page and one as
     a gzip bomb."""
-    with running_replica(articles=ARTICLES, address_per_site=True) as replica:
+    # Every site on 127.0.0.1, each on its own port: another site is another port of one host.
+    with running_replica(articles=ARTICLES) as replica:
         base, dataset = replica.urls[SITE], replica.dataset
         clear_faults(replica)
         view = next(v for v in dataset.views(SITE) if v.theme is None)
@@ -88,11 +95,25 @@ def caps(tmp_path_factory):
         picks = {"oversized": articles[0], "gzip_bomb": articles[1]}
         for mode, article in picks.items():
             control(base, "fault", path=article.path, mode=mode)
+        other = replica.urls["ee"]
+        redirects = {"offsite": (articles[2], "http://offsite.invalid/news"),
+                     "loop": (articles[3], articles[3].path),
+                     "port": (articles[4], other + dataset.site_articles("ee")[0].path)}
+        for article, location in redirects.values():
+            control(base, "fault", path=article.path, mode="redirect", location=location)
+        chain = articles[5].path  # more redirects than REDIRECT_MAX_TIMES (2)
+        for hop in range(3):
+            target = f"{articles[5].path}?hop={hop + 1}"
+            control(base, "fault", path=chain, mode="redirect", location=target)
+            chain = target
+        redirects["chain"] = (articles[5], chain)
+        control(other, "reset")
         archive = tmp_path_factory.mktemp("caps") / "archive"
-        result = bounded_crawl(archive, [base + view.path])
+        result = bounded_crawl(archive, [base + view.path], {"REDIRECT_MAX_TIMES": "2"})
         log = control(base, "requests", detail=1)
         yield {"archive": Archive(archive), "picks": picks, "base": base, "log": log,
-               "result": result, "articles": len(articles)}
+               "result": result, "articles": len(articles), "redirects": redirects,
+               "other_log": control(other, "requests")}
 
 
 @pytest.mark.e2e
@@ -115,7 +136,54 @@ def test_too_large_counts_as_a_failure_in_the_run_report(caps):
     run = caps["archive"].runs()[-1]
     fetches = run["totals"]["fetches"]
     assert fetches[TOO_LARGE] == 2
-    assert fetches["new"] == caps["articles"] - 2
-    assert run_row(run)["failed"] == 2
-    assert run["health"]["verdict"] == "unhealthy"  # 2 of 8 is over the limit
+    assert fetches["new"] == caps["articles"] - 6  # the rest are redirected
+    assert run_row(run)["failed"] == 6
+    assert run["health"]["verdict"] == "unhealthy"
     assert any("failed" in reason for reason in run["health"]["reasons"]), run["health"]
+
+
+@pytest.mark.e2e
+def test_every_refused_redirect_is_a_fetch_row(caps):
+    archive, base, redirects = caps["archive"], caps["base"], caps["redirects"]
+    expected = {"offsite": REDIRECTED_OFFSITE, "loop": REDIRECT_LOOP, "port": REDIRECTED_OFFSITE,
+                "chain": REDIRECT_LOOP}
+    for name, (article, _) in redirects.items():
+        fetches = archive.fetches(base + article.path).to_pylist()
+        assert [f["outcome"] for f in fetches] == [expected[name]], (name, fetches)
+        assert archive.versions(base + article.path).num_rows == 0
+    port = archive.fetches(base + redirects["port"][0].path).to_pylist()[0]
+    assert "port" in port["error"], port
+    assert caps["other_log"] == []  # the other port was never asked
+    totals = caps["archive"].runs()[-1]["totals"]["fetches"]
+    assert totals[REDIRECTED_OFFSITE] == 2 and totals[REDIRECT_LOOP] == 2
+
+
+def test_scope_refuses_other_hosts_ports_and_private_addresses():
+    public = Scope.of(["https://www.urm.lt/en/news/928"], ("urm.lt", "mfa.lt"))
+    assert public.public_only
+    assert public.refusal("https://www.urm.lt/x") is None
+    assert public.refusal("http://vilnius.mfa.lt/x") is None
+    assert "port 8080" in public.refusal("https://www.urm.lt:8080/x")
+    assert "not a public address" in public.refusal("http://169.254.169.254/latest/meta-data")
+    assert "not a public address" in public.refusal("http://localhost/x")
+    assert "not a host" in public.refusal("https://evil.example/x")
+    local = Scope.of(["http://127.0.0.1:8001/en/news/928"])
+    assert not local.public_only and local.refusal("http://127.0.0.1:8001/y") is None
+    assert "port 8002" in local.refusal("http://127.0.0.1:8002/y")
+
+
+def test_redirect_outcome_names_loops_and_offsite_targets():
+    scope = Scope.of(["http://127.0.0.1:8001/a"])
+    follow = redirect_outcome("http://127.0.0.1:8001/a", "http://127.0.0.1:8001/b",
+                              ["http://127.0.0.1:8001/a"], max_redirects=2, scope=scope)
+    assert follow is None
+    back = redirect_outcome("http://127.0.0.1:8001/a", "http://127.0.0.1:8001/a",
+                            ["http://127.0.0.1:8001/a", "http://127.0.0.1:8001/b"],
+                            max_redirects=5, scope=scope)
+    assert back.outcome == REDIRECT_LOOP
+    chain = [f"http://127.0.0.1:8001/{n}" for n in range(3)]
+    assert redirect_outcome(chain[0], "http://127.0.0.1:8001/9", chain, max_redirects=2,
+                            scope=scope).outcome == REDIRECT_LOOP
+    away = redirect_outcome(chain[0], "http://10.0.0.1/", chain[:1], max_redirects=2,
+                            scope=scope)
+    assert away.outcome == REDIRECTED_OFFSITE and away.url == chain[0]

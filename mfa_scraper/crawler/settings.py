@@ -50,6 +50,11 @@ MFA_BACKOFF_BASE = 2.0
 MFA_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # Redirects followed only to the crawl's hosts and ports; a refused one is a fetch row.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "mfa_scraper.crawler.redirects.ScopedRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "mfa_scraper.crawler.redirects.ScopedMetaRefreshMiddleware": 580,
     "mfa_scraper.crawler.middlewares.BackoffRetryMiddleware": 550,
     "mfa_scraper.crawler.middlewares.AccessCounter": 560,  # sees each answer before it is retried
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

@@ -13,6 +13,8 @@ Tests register faults over HTTP on a site's control prefix, for example::
     /__replica__/fault?path=/*&mode=javascript             (pages shown only by JavaScript)
     /__replica__/fault?path=/en/news/928/story:42&mode=oversized  (a 50 MiB page, not compressed)
     /__replica__/fault?path=/en/news/928/story:42&mode=gzip_bomb  (4 MB of gzip, 4 GiB inflated)
+    /__replica__/fault?path=/en/news/928/story:42&mode=redirect&location=http://elsewhere.invalid/
+                                                           (302 to location; status= for 301, ...)
     /__replica__/faults/clear                              (also ends the delays under way)
 
 ``path`` is matched against the request target, both percent-decoded (so ``%3A`` and ``:``
@@ -40,7 +42,8 @@ from mfa_scraper.replica.breaks import BREAKS
 # oversized: a 200 HTML page of OVERSIZED_BYTES, sent as is (never gzip-encoded);
 # gzip_bomb: a 200 HTML answer, Content-Encoding gzip, whose few MB inflate to BOMB_BYTES.
 # date_label, body_container: article pages served with a template break (replica/breaks.py).
-PAGE_MODES = ("garbage", "challenge", "javascript", "oversized", "gzip_bomb")
+# redirect: an empty answer, status 302 unless status= says, to location= (absolute or not).
+PAGE_MODES = ("garbage", "challenge", "javascript", "oversized", "gzip_bomb", "redirect")
 MODES = PAGE_MODES + BREAKS
 MAX_DELAY = 60.0
 
@@ -58,6 +61,7 @@ class Fault:
     mode: str | None = None
     delay: float = 0.0
     retry_after: str | None = None
+    location: str | None = None
     times: int = 0  # 0 = always
     used: int = 0
 
@@ -103,7 +107,8 @@ def _number(query: dict[str, list[str]], name: str, kind: type, low: float,
 def parse_fault(query_string: str) -> Fault:
     """A Fault from the query string of ``/__replica__/fault``; FaultError when malformed."""
     query = parse_qs(query_string, keep_blank_values=True)
-    unknown = set(query) - {"path", "status", "mode", "delay", "retry_after", "times"}
+    unknown = set(query) - {"path", "status", "mode", "delay", "retry_after", "times",
+                         "location"}
     if unknown:
         raise FaultError(f"unknown fault parameters: {', '.join(sorted(unknown))}")
     path = _one(query, "path")
@@ -119,7 +124,10 @@ def parse_fault(query_string: str) -> Fault:
         delay=_number(query, "delay", float, 0.0, MAX_DELAY) or 0.0,
         retry_after=_one(query, "retry_after") or None,
         times=_number(query, "times", int, 0, 1_000_000) or 0,
+        location=_one(query, "location") or None,
     )
+    if (fault.mode == "redirect") != (fault.location is not None):
+        raise FaultError("mode=redirect and location= go together")
     if fault.status is None and fault.mode is None and not fault.delay:
         raise FaultError("a fault needs status=, mode= or delay=")
     return fault

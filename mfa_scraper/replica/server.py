@@ -225,6 +225,9 @@ class Replica:
                 body = shell(response.headers["Content-Type"], response.body)
                 response = response._replace(body=body, headers={
                     **response.headers, "Content-Type": "text/html; charset=utf-8"})
+        elif fault.mode == "redirect":
+            response = Response(fault.status or 302, {"Location": fault.location,
+                                                      "Content-Type": "text/html"}, b"")
         elif fault.mode == "oversized":
             response = _oversized()
         elif fault.mode == "gzip_bomb":

@@ -19,6 +19,8 @@ from mfa_scraper.archive.outcomes import (
     FORBIDDEN,
     GONE,
     NOT_MODIFIED,
+    REDIRECT_LOOP,
+    REDIRECTED_OFFSITE,
     TOO_LARGE,
     UNPARSED,
 )
@@ -27,6 +29,7 @@ from mfa_scraper.pages import ListingItem, ParseError, parse_article, with_listi
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.runhealth.access import classify
 from mfa_scraper.runhealth.validation import problems
+from mfa_scraper.urls import Scope
 
 NOT_MODIFIED_STATUS = 304  # the answer to a conditional request: the archived version stands
 GONE_STATUSES = (404, 410)  # the article vanished
@@ -128,4 +131,21 @@ def failure_outcome(url: str, error: BaseException) -> ArticleOutcome | None:
     if any(type(e).__name__ in TOO_LARGE_ERRORS for e in chain):
         text = str(error) or "the download was cancelled past DOWNLOAD_MAXSIZE"
         return ArticleOutcome(url, TOO_LARGE, error=f"too large: {text}")
+    return None
+
+
+def redirect_outcome(url: str, target: str, chain: list[str] | tuple[str, ...], *,
+                     max_redirects: int, scope: Scope | None) -> ArticleOutcome | None:
+    """Whether the request for ``url`` (the listed URL), redirected through ``chain`` (the
+    URLs asked so far, ``url`` first), may follow a redirect to ``target``: None to follow it;
+    else ``redirect_loop`` (``target`` is already in the chain, or it would be redirect
+    number ``max_redirects`` + 1) or ``redirected_offsite`` (``target`` is outside the
+    crawl's ``scope``: another host, another port, a non-public address)."""
+    if target in chain or len(chain) > max_redirects:
+        what = "back to " + target if target in chain else f"more than {max_redirects} times"
+        return ArticleOutcome(url, REDIRECT_LOOP, error=f"redirect loop: redirected {what}")
+    refusal = scope.refusal(target) if scope is not None else None
+    if refusal is not None:
+        return ArticleOutcome(url, REDIRECTED_OFFSITE,
+                              error=f"redirected offsite to {target}: {refusal}")
     return None

@@ -21,6 +21,7 @@ from mfa_scraper import sites as registry
 from mfa_scraper.archive.outcomes import CHALLENGE, ERROR, FORBIDDEN
 from mfa_scraper.crawler import browser
 from mfa_scraper.crawler.hostblock import HostBlocked
+from mfa_scraper.crawler.redirects import RedirectRefused
 from mfa_scraper.crawler.spiders import jobdir as job
 from mfa_scraper.crawler.spiders.params import ArgumentError, CrawlArgs
 from mfa_scraper.crawler.spiders.policy import HOME, CrawlPolicy
@@ -79,6 +80,7 @@ class MfaNewsSpider(scrapy.Spider):
         self.job_dir = None
         hosts = {urlsplit(url).hostname for url in self.args.start_urls}
         self.allowed_domains = sorted(set(registry.ALLOWED_DOMAINS) | hosts)
+        self.scope = self.policy.scope()  # the hosts and ports a redirect may lead to
 
     # -- what to start from -----------------------------------------------------------------
 
@@ -305,6 +307,9 @@ class MfaNewsSpider(scrapy.Spider):
         if failure.check(HostBlocked):  # never sent: logged as blocked, not dropped
             access.count_blocked(self.crawler.stats, url, failure.value.outcome)
             yield FetchOutcome(url, failure.value.outcome, error=str(failure.value))
+            return
+        if failure.check(RedirectRefused):  # logged at the URL first asked for
+            yield FetchOutcome(failure.value.url, failure.value.outcome, error=str(failure.value))
             return
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
             yield FetchOutcome(url, FORBIDDEN, error=str(failure.value))
