@@ -34,6 +34,13 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 60
+# Size caps: Scrapy's default 1 GiB let a 3.8 MB gzip bomb drive a crawl past 9 GB. A news page
+# is well under 1 MB: a body over DOWNLOAD_MAXSIZE is dropped (fetch outcome `too_large`),
+# whether announced by Content-Length, streamed past it, or inflated past it (Scrapy 2.19's
+# HttpCompressionMiddleware stops decompressing at DOWNLOAD_MAXSIZE too); past
+# DOWNLOAD_WARNSIZE the log warns.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
 # Retries with back-off honouring Retry-After (mfa_scraper.crawler.middlewares).
 RETRY_ENABLED = True
@@ -43,6 +50,11 @@ MFA_BACKOFF_BASE = 2.0
 MFA_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # Redirects followed only to the crawl's hosts and ports; a refused one is a fetch row.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "mfa_scraper.crawler.redirects.ScopedRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "mfa_scraper.crawler.redirects.ScopedMetaRefreshMiddleware": 580,
     "mfa_scraper.crawler.middlewares.BackoffRetryMiddleware": 550,
     "mfa_scraper.crawler.middlewares.AccessCounter": 560,  # sees each answer before it is retried
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

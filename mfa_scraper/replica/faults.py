@@ -13,6 +13,10 @@ Tests register faults over HTTP on a site's control prefix, for example::
     /__replica__/fault?path=/*&mode=javascript             (pages shown only by JavaScript)
     /__replica__/fault?path=/en/news/928/story:42&status=301&location=/en/news/928/story:42%3Fv%3D2
                                                            (a redirect: Location as given)
+    /__replica__/fault?path=/en/news/928/story:42&mode=oversized  (a 50 MiB page, not compressed)
+    /__replica__/fault?path=/en/news/928/story:42&mode=gzip_bomb  (4 MB of gzip, 4 GiB inflated)
+    /__replica__/fault?path=/en/news/928/story:42&mode=redirect&location=http://elsewhere.invalid/
+                                                           (302 to location; status= for 301, ...)
     /__replica__/faults/clear                              (also ends the delays under way)
 
 ``path`` is matched against the request target, both percent-decoded (so ``%3A`` and ``:``
@@ -37,8 +41,11 @@ from mfa_scraper.replica.breaks import BREAKS
 # challenge: a JavaScript bot-challenge page ("Just a moment..."), status 503 unless status= says;
 # javascript: the normal answer, but an HTML page comes as a shell whose script shows it
 # (mfa_scraper.replica.scripted): only a browser sees the content.
+# oversized: a 200 HTML page of OVERSIZED_BYTES, sent as is (never gzip-encoded);
+# gzip_bomb: a 200 HTML answer, Content-Encoding gzip, whose few MB inflate to BOMB_BYTES.
 # date_label, body_container: article pages served with a template break (replica/breaks.py).
-PAGE_MODES = ("garbage", "challenge", "javascript")
+# redirect: an empty answer, status 302 unless status= says, to location= (absolute or not).
+PAGE_MODES = ("garbage", "challenge", "javascript", "oversized", "gzip_bomb", "redirect")
 MODES = PAGE_MODES + BREAKS
 MAX_DELAY = 60.0
 
@@ -121,10 +128,13 @@ def parse_fault(query_string: str) -> Fault:
         location=_one(query, "location") or None,
         times=_number(query, "times", int, 0, 1_000_000) or 0,
     )
+    if fault.mode == "redirect" and fault.location is None:
+        raise FaultError("mode=redirect needs location=")
     if fault.status is None and fault.mode is None and not fault.delay:
         raise FaultError("a fault needs status=, mode= or delay=")
-    if fault.location is not None and not (fault.status and 300 <= fault.status < 400):
-        raise FaultError("location= goes with a 3xx status=")
+    redirecting = fault.mode == "redirect" or (fault.status and 300 <= fault.status < 400)
+    if fault.location is not None and not redirecting:
+        raise FaultError("location= goes with mode=redirect or a 3xx status=")
     return fault
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import ipaddress
@@ -38,6 +39,33 @@ url=/cdn-cgi/challenge-platform/noscript"></noscript></head><body>
 <script>setTimeout(function () { document.cookie = "cf_clearance=replica; path=/";
 location.reload(); }, 5000);</script></body></html>
 """
+
+
+OVERSIZED_BYTES = 50 * 1024 * 1024  # a ``mode=oversized`` page: a plain 50 MiB page
+_BOMB_MEMBER = 64 * 1024 * 1024  # zeros per gzip member (~64 KB of gzip each)
+BOMB_BYTES = 64 * _BOMB_MEMBER  # what a ``mode=gzip_bomb`` answer inflates to: 4 GiB
+NO_TRANSFORM = "no-transform"  # Cache-Control of an answer the server must send as it is
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """About 4 MB of gzip (concatenated members, as gzip allows) that inflate to BOMB_BYTES
+    of zeros; made once (~0.3 s)."""
+    member = gzip.compress(bytes(_BOMB_MEMBER), compresslevel=9, mtime=0)
+    return member * (BOMB_BYTES // _BOMB_MEMBER)
+
+
+def _oversized() -> Response:
+    filler = b"<p>" + b"x" * 1021 + b"</p>\n"
+    head = b"<!DOCTYPE html><html><head><title>Oversized</title></head><body>"
+    body = head + filler * ((OVERSIZED_BYTES - len(head)) // len(filler) + 1)
+    return Response(200, {"Content-Type": "text/html; charset=utf-8",
+                          "Cache-Control": NO_TRANSFORM}, body)
+
+
+def _bomb() -> Response:
+    return Response(200, {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip",
+                          "Cache-Control": NO_TRANSFORM}, gzip_bomb())
 
 
 class Response(NamedTuple):
@@ -197,6 +225,13 @@ class Replica:
                 body = shell(response.headers["Content-Type"], response.body)
                 response = response._replace(body=body, headers={
                     **response.headers, "Content-Type": "text/html; charset=utf-8"})
+        elif fault.mode == "redirect":
+            response = Response(fault.status or 302, {"Location": fault.location,
+                                                      "Content-Type": "text/html"}, b"")
+        elif fault.mode == "oversized":
+            response = _oversized()
+        elif fault.mode == "gzip_bomb":
+            response = _bomb()
         elif fault.mode == "garbage":
             response = self._garbage(site, target, self._base(site, headers))
             if fault.status is not None:
@@ -357,6 +392,8 @@ def _compressed(response: Response, accepted: str) -> Response:
     html = response.headers.get("Content-Type", "").startswith("text/html")
     if response.status != 200 or not html or not response.body or "gzip" not in accepted:
         return response
+    if response.headers.get("Cache-Control") == NO_TRANSFORM:
+        return response  # sent as the fault made it
     headers = {**response.headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
     return response._replace(headers=headers, body=gzip.compress(response.body, mtime=0))
 

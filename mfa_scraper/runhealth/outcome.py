@@ -19,6 +19,9 @@ from mfa_scraper.archive.outcomes import (
     FORBIDDEN,
     GONE,
     NOT_MODIFIED,
+    REDIRECT_LOOP,
+    REDIRECTED_OFFSITE,
+    TOO_LARGE,
     UNPARSED,
 )
 from mfa_scraper.items import Article
@@ -26,11 +29,15 @@ from mfa_scraper.pages import ListingItem, ParseError, parse_article, with_listi
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.runhealth.access import classify
 from mfa_scraper.runhealth.validation import problems
+from mfa_scraper.urls import Scope
 
 NOT_MODIFIED_STATUS = 304  # the answer to a conditional request: the archived version stands
 GONE_STATUSES = (404, 410)  # the article vanished
 # The article answers the outcome decides besides 2xx pages (the spider's callback gets them).
 ARTICLE_STATUSES = (NOT_MODIFIED_STATUS, *GONE_STATUSES)
+# Class names (no Scrapy here) of what a download over DOWNLOAD_MAXSIZE fails with: the body
+# (announced by Content-Length or streamed past it), or its decompression (a gzip bomb).
+TOO_LARGE_ERRORS = frozenset({"DownloadCancelledError", "_DecompressionMaxSizeExceeded"})
 INVALID = "invalid: "  # how the error of a parsed article that failed validation begins
 ArticleParser = Callable[..., Article]  # parse(url, body, encoding=...) -> Article
 
@@ -105,3 +112,40 @@ def article_outcome(url: str, status: int, body: bytes, *, encoding: str | None 
         return ArticleOutcome(article.url, UNPARSED, error=INVALID + "; ".join(reasons),
                               article=article, page=page)
     return ArticleOutcome(article.url, article=article, page=page)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    while error is not None and error not in found:
+        found.append(error)
+        error = error.__cause__ or error.__context__
+    return found
+
+
+def failure_outcome(url: str, error: BaseException) -> ArticleOutcome | None:
+    """What a request for ``url`` that ended in ``error`` instead of an answer is, when the
+    error says: ``too_large`` (the body, or its decompressed size, exceeded the download cap;
+    never truncated into a version). None: a failure to download (the caller names its
+    network cause and logs ``error``)."""
+    chain = _chain(error)
+    if any(type(e).__name__ in TOO_LARGE_ERRORS for e in chain):
+        text = str(error) or "the download was cancelled past DOWNLOAD_MAXSIZE"
+        return ArticleOutcome(url, TOO_LARGE, error=f"too large: {text}")
+    return None
+
+
+def redirect_outcome(url: str, target: str, chain: list[str] | tuple[str, ...], *,
+                     max_redirects: int, scope: Scope | None) -> ArticleOutcome | None:
+    """Whether the request for ``url`` (the listed URL), redirected through ``chain`` (the
+    URLs asked so far, ``url`` first), may follow a redirect to ``target``: None to follow it;
+    else ``redirect_loop`` (``target`` is already in the chain, or it would be redirect
+    number ``max_redirects`` + 1) or ``redirected_offsite`` (``target`` is outside the
+    crawl's ``scope``: another host, another port, a non-public address)."""
+    if target in chain or len(chain) > max_redirects:
+        what = "back to " + target if target in chain else f"more than {max_redirects} times"
+        return ArticleOutcome(url, REDIRECT_LOOP, error=f"redirect loop: redirected {what}")
+    refusal = scope.refusal(target) if scope is not None else None
+    if refusal is not None:
+        return ArticleOutcome(url, REDIRECTED_OFFSITE,
+                              error=f"redirected offsite to {target}: {refusal}")
+    return None

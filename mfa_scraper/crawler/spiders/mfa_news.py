@@ -21,6 +21,7 @@ from mfa_scraper import sites as registry
 from mfa_scraper.archive.outcomes import CHALLENGE, ERROR, FORBIDDEN
 from mfa_scraper.crawler import browser
 from mfa_scraper.crawler.hostblock import HostBlocked
+from mfa_scraper.crawler.redirects import RedirectRefused
 from mfa_scraper.crawler.spiders import jobdir as job
 from mfa_scraper.crawler.spiders.params import ArgumentError, CrawlArgs
 from mfa_scraper.crawler.spiders.policy import HOME, CrawlPolicy
@@ -37,7 +38,12 @@ from mfa_scraper.runhealth.keys import (
     OUT_OF_RANGE_KEY,
     RESUMED_KEY,
 )
-from mfa_scraper.runhealth.outcome import ARTICLE_STATUSES, ArticleOutcome, article_outcome
+from mfa_scraper.runhealth.outcome import (
+    ARTICLE_STATUSES,
+    ArticleOutcome,
+    article_outcome,
+    failure_outcome,
+)
 from mfa_scraper.urls import article_id, site_of
 
 
@@ -75,6 +81,7 @@ class MfaNewsSpider(scrapy.Spider):
         self.job_dir = None
         hosts = {urlsplit(url).hostname for url in self.args.start_urls}
         self.allowed_domains = sorted(set(registry.ALLOWED_DOMAINS) | hosts)
+        self.scope = self.policy.scope()  # the hosts and ports a redirect may lead to
 
     # -- what to start from -----------------------------------------------------------------
 
@@ -224,7 +231,10 @@ class MfaNewsSpider(scrapy.Spider):
         url, stats = failure.request.url, self.crawler.stats
         self.logger.error("listing fetch failed: %s: %s", url, failure.value)
         self._count_listing(url, ok=False)
-        if failure.check(HostBlocked):
+        decided = failure_outcome(url, failure.value)
+        if decided is not None:
+            reason = decided.error
+        elif failure.check(HostBlocked):
             access.count_blocked(stats, url, failure.value.outcome, listing=True)
             reason = str(failure.value)
         elif failure.check(HttpError):
@@ -303,6 +313,9 @@ class MfaNewsSpider(scrapy.Spider):
             access.count_blocked(self.crawler.stats, url, failure.value.outcome)
             yield FetchOutcome(url, failure.value.outcome, error=str(failure.value))
             return
+        if failure.check(RedirectRefused):  # logged at the URL first asked for
+            yield FetchOutcome(failure.value.url, failure.value.outcome, error=str(failure.value))
+            return
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
             yield FetchOutcome(url, FORBIDDEN, error=str(failure.value))
             return
@@ -311,6 +324,10 @@ class MfaNewsSpider(scrapy.Spider):
             result = article_outcome(url, response.status, response.body)
             self._count_answer(url, result)
             yield from self._article_outputs(response, result)
+            return
+        decided = failure_outcome(url, failure.value)
+        if decided is not None:  # e.g. too large: no body kept, nothing archived
+            yield FetchOutcome(decided.url, decided.outcome, error=decided.error)
             return
         cause = network.count_failure(self.crawler.stats, url, failure.value)
         yield FetchOutcome(url, ERROR,

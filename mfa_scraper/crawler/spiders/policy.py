@@ -20,7 +20,7 @@ from mfa_scraper.crawler.spiders.pager import HeldPages
 from mfa_scraper.crawler.spiders.params import CrawlArgs
 from mfa_scraper.items import Article
 from mfa_scraper.pages import ListingItem
-from mfa_scraper.urls import article_id, unusable
+from mfa_scraper.urls import Scope, article_id, unusable
 
 HOME, LISTING = "home", "listing"  # what a start URL is: a home page (find its News) or a listing
 KnownLookup = Callable[[str], Any]  # url -> archive.KnownArticle, or None when not archived
@@ -90,6 +90,13 @@ class CrawlPolicy:
             if not listings:
                 found.append((HOME, site.base_url))
         return found
+
+    def scope(self) -> Scope:
+        """Where a redirect may lead: the start URLs' hosts on their ports, the registry's
+        sites on 80 and 443; no non-public address when the crawl started from public ones."""
+        starts = self.args.start_urls or [site.base_url for site in registry.select(
+            list(self.args.sites))]
+        return Scope.of(starts, registry.ALLOWED_DOMAINS)
 
     def wanted_languages(self, links: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The ``(language, url)`` News links of a home page in the chosen languages."""
