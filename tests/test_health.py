@@ -44,3 +44,13 @@ def test_a_site_whose_listed_articles_all_failed_is_unhealthy():
 def test_a_crawl_stopped_before_its_end_is_unhealthy():
     health = verdict(report(new=10), {}, finish_reason="shutdown")
     assert health.reasons == ("the crawl stopped before its end (shutdown)",)
+
+
+def test_an_exception_in_a_spider_callback_is_unhealthy_and_named():
+    stats = {"mfa/callback_errors": 2,
+             "mfa/callback_error_first": "https://urm.lt/en/news/928/x:1: KeyError: 'p'"}
+    health = verdict(report(new=10), stats)
+    assert not health.healthy
+    assert health.reasons == ("2 exceptions in the spider's callbacks (the log has the "
+                              "tracebacks); the first: https://urm.lt/en/news/928/x:1: "
+                              "KeyError: 'p'",)

@@ -36,6 +36,8 @@ BROWSER_PAGES_KEY = "mfa/browser/pages/"  # + site: pages the browser rendered
 BROWSER_PROBES_KEY = "mfa/browser/probes/"  # + site: conditional requests sent over plain HTTP
 
 # The run.
+CALLBACK_ERRORS_KEY = "mfa/callback_errors"  # exceptions raised in the spider's callbacks
+FIRST_CALLBACK_ERROR_KEY = "mfa/callback_error_first"  # "url: Type: message" of the first
 RESUMED_KEY = "mfa/job/resumed"  # earlier processes of the same JOBDIR (crawler/spiders/jobdir)
 RUN_ID_KEY = "mfa/run_id"  # the archive run this crawl wrote
 HEALTH_KEY = "mfa/health"  # its health verdict, as in the run report

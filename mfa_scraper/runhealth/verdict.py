@@ -8,7 +8,12 @@ from mfa_scraper.archive import Health
 from mfa_scraper.archive.outcomes import FAILURE_OUTCOMES, SUCCESS_OUTCOMES
 from mfa_scraper.items import plural
 from mfa_scraper.runhealth.access import blocked_reasons
-from mfa_scraper.runhealth.keys import LISTING_ITEMS_KEY, RESUMED_KEY
+from mfa_scraper.runhealth.keys import (
+    CALLBACK_ERRORS_KEY,
+    FIRST_CALLBACK_ERROR_KEY,
+    LISTING_ITEMS_KEY,
+    RESUMED_KEY,
+)
 
 MAX_FAILED_SHARE = 0.20  # of article fetches; above it the run is unhealthy
 
@@ -31,9 +36,9 @@ def verdict(report: dict[str, Any], stats: dict[str, Any], *,
             finish_reason: str = "finished") -> Health:
     """Unhealthy when the crawl did not run to its end (stopped, killed by a timeout),
     no listing page could be fetched, more than 20% of article fetches failed, a site
-    with listing items yielded no parsed article, a site is blocked, or the health
-    monitors (the report's ``monitor`` section, see ``mfa_scraper.runhealth.monitor``) found
-    a drop."""
+    with listing items yielded no parsed article, a site is blocked, a spider callback
+    raised, or the health monitors (the report's ``monitor`` section, see
+    ``mfa_scraper.runhealth.monitor``) found a drop."""
     totals = report["totals"]
     reasons = []
     if finish_reason != "finished":
@@ -48,6 +53,9 @@ def verdict(report: dict[str, Any], stats: dict[str, Any], *,
     if attempted and failed / attempted > MAX_FAILED_SHARE:
         reasons.append(f"{failed} of {plural(attempted, 'article fetch')} failed "
                        f"(limit {MAX_FAILED_SHARE:.0%})")
+    if errors := stats.get(CALLBACK_ERRORS_KEY):
+        reasons.append(f"{plural(errors, 'exception')} in the spider's callbacks (the log has "
+                       f"the tracebacks); the first: {stats.get(FIRST_CALLBACK_ERROR_KEY)}")
     reasons += _site_reasons(report, stats)
     reasons += blocked_reasons(report, stats)
     reasons += (report.get("monitor") or {}).get("reasons") or []

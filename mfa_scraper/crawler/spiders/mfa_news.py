@@ -32,6 +32,8 @@ from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.runhealth import access, monitor, network
 from mfa_scraper.runhealth.keys import (
     BAD_LINKS_KEY,
+    CALLBACK_ERRORS_KEY,
+    FIRST_CALLBACK_ERROR_KEY,
     LISTING_ERRORS_KEY,
     LISTING_ITEMS_KEY,
     LISTING_PAGES_KEY,
@@ -99,6 +101,7 @@ class MfaNewsSpider(scrapy.Spider):
             print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(3) from None
         crawler.signals.connect(spider.revisit_when_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._callback_failed, signal=signals.spider_error)
         spider.job_dir = job.prepare(crawler.settings, spider.logger)
         if spider.job_dir is not None:
             crawler.signals.connect(spider._job_closed, signal=signals.spider_closed)
@@ -106,6 +109,16 @@ class MfaNewsSpider(scrapy.Spider):
 
     def _job_closed(self):
         job.closed(self.job_dir)
+
+    def _callback_failed(self, failure, response, spider=None):
+        """A callback raised (a parser bug on a page nobody foresaw): counted, the first one
+        kept, so the run's verdict says so (Scrapy logs the traceback)."""
+        stats = self.crawler.stats
+        stats.inc_value(CALLBACK_ERRORS_KEY)
+        if stats.get_value(FIRST_CALLBACK_ERROR_KEY) is None:
+            error = failure.value
+            stats.set_value(FIRST_CALLBACK_ERROR_KEY,
+                            f"{getattr(response, 'url', '?')}: {type(error).__name__}: {error}")
 
     def politeness_line(self) -> str:
         """The politeness settings in force, stated once at the start of every run."""
@@ -268,10 +281,18 @@ class MfaNewsSpider(scrapy.Spider):
         )
 
     def parse_article(self, response, entry: ListingItem | None, hold: int | None = None):
-        """Turn an article response into an ArticleFetch or a FetchOutcome for the archive."""
-        result = article_outcome(response.url, response.status, response.body,
-                                 encoding=response.encoding, entry=entry,
-                                 allowed_domains=self.allowed_domains)
+        """Turn an article response into an ArticleFetch or a FetchOutcome for the archive.
+        An exception while reading it still leaves a fetch row (outcome error) and releases
+        the listing page it held, then goes to Scrapy (spider_error: the run is unhealthy)."""
+        try:
+            result = article_outcome(response.url, response.status, response.body,
+                                     encoding=response.encoding, entry=entry,
+                                     allowed_domains=self.allowed_domains)
+        except Exception as error:
+            yield FetchOutcome(response.url, ERROR, error=f"spider error: "
+                               f"{type(error).__name__}: {error}", **_http_facts(response))
+            yield from self._release(self.policy.article_failed(hold))
+            raise
         self._count_answer(response.url, result)
         verdict = self.policy.article_answered(entry, result.article, hold)
         if verdict.keep:
