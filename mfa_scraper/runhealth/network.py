@@ -28,7 +28,7 @@ _LOST = {"ConnectionLost", "ConnectionDone", "ResponseNeverReceived", "ResponseF
          "ConnectionAborted", "DownloadFailedError", "ResponseDataLossError"}
 
 
-def _chain(error: BaseException) -> list[BaseException]:
+def error_chain(error: BaseException) -> list[BaseException]:
     """``error`` and the exceptions it was raised from (Scrapy wraps Twisted's)."""
     found: list[BaseException] = []
     while error is not None and error not in found:
@@ -40,7 +40,7 @@ def _chain(error: BaseException) -> list[BaseException]:
 def cause_of(error: BaseException) -> str:
     """A short cause an operator can act on: ``DNS lookup failed``, ``connection refused``,
     ``TLS error``, ``timeout``, ``connection lost``; else the exception's class name."""
-    chain = _chain(error)
+    chain = error_chain(error)
     names = {klass.__name__ for e in chain for klass in type(e).__mro__}
     for cause, known in _CAUSES:
         if names & known:

@@ -28,6 +28,7 @@ from mfa_scraper.items import Article
 from mfa_scraper.pages import ListingItem, ParseError, parse_article, with_listing_facts
 from mfa_scraper.pages.blocked import is_challenge_page
 from mfa_scraper.runhealth.access import classify
+from mfa_scraper.runhealth.network import error_chain
 from mfa_scraper.runhealth.validation import problems
 from mfa_scraper.urls import Scope
 
@@ -114,21 +115,12 @@ def article_outcome(url: str, status: int, body: bytes, *, encoding: str | None 
     return ArticleOutcome(article.url, article=article, page=page)
 
 
-def _chain(error: BaseException) -> list[BaseException]:
-    found: list[BaseException] = []
-    while error is not None and error not in found:
-        found.append(error)
-        error = error.__cause__ or error.__context__
-    return found
-
-
 def failure_outcome(url: str, error: BaseException) -> ArticleOutcome | None:
     """What a request for ``url`` that ended in ``error`` instead of an answer is, when the
     error says: ``too_large`` (the body, or its decompressed size, exceeded the download cap;
     never truncated into a version). None: a failure to download (the caller names its
     network cause and logs ``error``)."""
-    chain = _chain(error)
-    if any(type(e).__name__ in TOO_LARGE_ERRORS for e in chain):
+    if any(type(e).__name__ in TOO_LARGE_ERRORS for e in error_chain(error)):
         text = str(error) or "the download was cancelled past DOWNLOAD_MAXSIZE"
         return ArticleOutcome(url, TOO_LARGE, error=f"too large: {text}")
     return None
