@@ -4,12 +4,14 @@ outcome step (:func:`mfa_scraper.runhealth.outcome.article_outcome`) decided the
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pyarrow as pa
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from mfa_scraper.archive import Archive, ArchiveError, ArchiveWriter, Health
+from mfa_scraper.archive.lock import check_free
 from mfa_scraper.captures import WARC_DIR, CaptureWriter, capture_reasons
 from mfa_scraper.crawler.checks import check_settings
 from mfa_scraper.items import ArticleFetch, FetchOutcome
@@ -85,6 +87,11 @@ class ArchivePipeline:
         except ValueError as error:  # a bad -s value: one line and exit status 2, as the spider
             print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
+        try:  # a locked archive stops the crawl before Scrapy opens anything: one line, exit 3
+            check_free(Path(pipeline.archive_dir))
+        except ArchiveError as error:
+            print(f"mfa_news: error: {error}", file=sys.stderr, flush=True)
+            raise SystemExit(3) from None
         # The writer closes on spider_closed, the first place that knows why the crawl ended.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
