@@ -26,6 +26,7 @@ from mfa_scraper.items import to_jsonable
 
 FORMATS = ("table", "json", "jsonl", "csv")
 CELL_WIDTH = 60  # a table cell is cut to this many characters (an identifier never is)
+WRAP_INDENT = "  "  # the second line of a row whose id takes the whole first one
 ELLIPSIS = "…"
 GAP = "  "  # between table columns
 # Values a user copies into another command: never cut; the first of a table never left out.
@@ -144,16 +145,33 @@ def table_lines(rows: list[dict[str, Any]], columns: Sequence[str],
     natural = {name: max([len(name)] + [len(line[name]) for line in cells]) for name in columns}
     empty = [name for name in columns if not any(line[name] for line in cells)]
     kept, widths = fit_columns(columns, natural, width, empty)
-    yield GAP.join(_shorten(name, widths[name]).ljust(widths[name]) for name in kept).rstrip()
-    yield GAP.join("-" * widths[name] for name in kept)
-    for line in cells:
-        yield GAP.join(_shorten(line[name], widths[name]).ljust(widths[name])
-                       for name in kept).rstrip()
+    first, rest = columns[0], [name for name in columns[1:] if name not in empty]
+    if width and first in IDENTIFIERS and rest and not set(rest) <= set(kept):
+        # The id takes the line: it gets a line of its own, the other columns the next one.
+        kept, widths = fit_columns(rest, natural, width - len(WRAP_INDENT), empty)
+        rows_lines = [[line[first], WRAP_INDENT + _joined(line, kept, widths)] for line in cells]
+        yield first
+        yield WRAP_INDENT + _joined({name: name for name in kept}, kept, widths)
+        yield "-" * min(width, max(natural[first], len(WRAP_INDENT) + sum(widths.values())))
+        for pair in rows_lines:
+            yield from pair
+        kept = [first, *kept]
+    else:
+        yield _joined({name: name for name in kept}, kept, widths)
+        yield GAP.join("-" * widths[name] for name in kept)
+        for line in cells:
+            yield _joined(line, kept, widths)
     left_out = [name for name in columns if name not in kept]
     if left_out:
         note = (f"left out to fit {width} columns: {', '.join(left_out)} "
                 "(--format json shows every column)")
         yield from textwrap.wrap(note, width, break_long_words=False, break_on_hyphens=False)
+
+
+def _joined(line: dict[str, str], kept: Sequence[str], widths: dict[str, int]) -> str:
+    """One table line: the ``kept`` cells of ``line``, each cut and padded to its width."""
+    return GAP.join(_shorten(line[name], widths[name]).ljust(widths[name])
+                    for name in kept).rstrip()
 
 
 def csv_lines(rows: list[dict[str, Any]], columns: Sequence[str]) -> Iterator[str]:
