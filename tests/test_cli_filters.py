@@ -98,3 +98,12 @@ def test_show_as_of_takes_a_plain_date(archive):
                                        "jsonl"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["version"] == 1
+
+
+def test_piped_history_rows_name_their_article(archive):
+    url = ARTICLES[0][0]
+    result = CliRunner().invoke(main, ["history", url, "--archive", str(archive),
+                                       "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and {row["article_id"] for row in rows} == {"https://urm.lt/en/news/928/a:1"}

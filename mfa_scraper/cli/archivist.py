@@ -42,7 +42,11 @@ def history(url, fmt, archive, skip_damaged):
 
     found = Archive(archive, skip_damaged=skip_damaged).history(url)
     fmt = chosen_format(fmt)
-    echo_lines(output.format_rows(found.events, fmt, HISTORY_COLUMNS))
+    if fmt == "table":  # the article is named once, in the last line
+        echo_lines(output.format_rows(found.events, fmt, HISTORY_COLUMNS))
+    else:  # each row names its article: histories piped together stay apart
+        rows = [{"article_id": found.article_id, **event} for event in found.events]
+        echo_lines(output.format_rows(rows, fmt, ("article_id", *HISTORY_COLUMNS)))
     if fmt == "table":
         click.echo(f"{found.article_id}: {plural(len(found.versions), 'version')}, "
                    f"{plural(len(found.fetches), 'fetch')}, "

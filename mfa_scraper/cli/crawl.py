@@ -65,6 +65,11 @@ def health_options(command):
     return command
 
 
+# The spider's argument names as this command's options (its errors name what was typed).
+OPTION_OF = {"sites": "--site", "start_urls": "--start-url", "languages": "--language",
+             "since": "--since", "until": "--until", "max_pages": "--max-pages",
+             "refresh_days": "--refresh-days", "revisit": "--revisit", "browser": "--browser"}
+
 @command()
 @click.option("--site", "sites", multiple=True,
               help="Site: a name (urm, by, ...) or host (www.urm.lt, urm.lt); repeatable.")
@@ -119,8 +124,12 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
     if jobdir:
         settings["JOBDIR"] = jobdir
     settings.update({name: value for name, value in health.items() if value is not None})
-    with failures(BrowserUnavailable, status=EXIT_NOT_STARTED, usage=(ArgumentError,)):
-        result = run_crawl(archive, settings=settings, echo_log=verbose, **arguments)
+    with failures(BrowserUnavailable, status=EXIT_NOT_STARTED):
+        try:
+            result = run_crawl(archive, settings=settings, echo_log=verbose, **arguments)
+        except ArgumentError as error:  # named as the user typed it: --site, not sites
+            raise click.BadParameter(error.problem, param_hint=OPTION_OF.get(
+                error.name, error.name)) from None
     if not quiet:
         click.echo(f"log: {log_file}")
     for line in _summary(result):

@@ -27,7 +27,7 @@ class ArgumentError(ValueError):
 
     def __init__(self, name: str, problem: str):
         super().__init__(f"argument {name!r}: {problem}")
-        self.name = name
+        self.name, self.problem = name, problem
 
 
 def _split(value) -> list[str]:
