@@ -41,9 +41,13 @@ def article_id(url: str) -> str:
 
     The query string is kept (old-CMS filters are part of some URLs) and a
     trailing slash on the path is dropped, so the same story fetched under
-    ``http``/``https``, with or without ``www.``, maps to one key.
+    ``http``/``https``, with or without ``www.``, maps to one key. A URL typed without its
+    scheme (``urm.lt/en/news/928/x:1``) is read as https.
     """
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url.lstrip("/")
+    parts = urlsplit(url)
     host = site_of(url)
     path = parts.path or "/"
     for escaped, literal in _PATH_UNESCAPES.items():

@@ -107,3 +107,13 @@ def test_piped_history_rows_name_their_article(archive):
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows and {row["article_id"] for row in rows} == {"https://urm.lt/en/news/928/a:1"}
+
+
+@pytest.mark.parametrize("typed", ["https://www.urm.lt/en/news/928/a%3A1",
+                                   "http://urm.lt/en/news/928/a:1/",
+                                   "www.urm.lt/en/news/928/a:1", "urm.lt/en/news/928/a%3A1"])
+def test_an_article_is_found_however_its_url_is_typed(archive, typed):
+    result = CliRunner().invoke(main, ["show", typed, "--archive", str(archive),
+                                       "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["article_id"] == "https://urm.lt/en/news/928/a:1"
