@@ -239,3 +239,37 @@ def test_progress_line_shows_the_busiest_sites_first():
     assert progress_line(stats, 1.25) == (
         "listing pages 3 (failed 0), articles 7 (new 5, unchanged 2); 1.2 pages/s, queue 3; "
         "urm.lt 5, by.mfa.lt 2")
+
+
+def test_crawl_warns_on_the_terminal_when_no_contact_is_set(tmp_path, monkeypatch):
+    from mfa_scraper.crawler import runner
+    from mfa_scraper.crawler.runner import CrawlResult
+
+    monkeypatch.delenv("MFA_CONTACT", raising=False)
+    monkeypatch.setattr(runner, "crawl", lambda *a, **k: CrawlResult(
+        report={"run_id": "x", "status": "finished", "health": {"verdict": "healthy"}}))
+    result = invoke("crawl", "--start-url", "http://127.0.0.1:9/en/news/928", "--archive",
+                    str(tmp_path / "archive"), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "warning: MFA_CONTACT is not set" in result.stderr
+
+
+def test_list_of_an_empty_archive_says_so(tmp_path):
+    from mfa_scraper.archive import ArchiveWriter
+
+    with ArchiveWriter(tmp_path / "archive"):
+        pass
+    result = invoke("list", "--archive", str(tmp_path / "archive"), "--format", "table")
+    assert result.exit_code == 0
+    assert "no articles in this archive yet" in result.stderr
+
+
+def test_export_into_a_missing_folder_names_the_folder(tmp_path):
+    from mfa_scraper.archive import ArchiveWriter
+
+    with ArchiveWriter(tmp_path / "archive"):
+        pass
+    result = invoke("export", str(tmp_path / "nowhere" / "a.parquet"), "--archive",
+                    str(tmp_path / "archive"))
+    assert result.exit_code == 1
+    assert f"the folder {tmp_path / 'nowhere'} does not exist" in result.stderr

@@ -78,6 +78,9 @@ def write_export(table: pa.Table, out: str | os.PathLike[str], fmt: str) -> None
     from .store import COMPRESSION
 
     target = Path(out)
+    if not target.parent.is_dir():
+        raise ArchiveWriteError(f"could not write {target}: the folder {target.parent} "
+                                "does not exist")
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         if fmt == "parquet":

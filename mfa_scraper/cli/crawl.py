@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -124,6 +125,9 @@ def crawl(sites, start_urls, languages, since, until, max_pages, refresh_days, r
     if jobdir:
         settings["JOBDIR"] = jobdir
     settings.update({name: value for name, value in health.items() if value is not None})
+    if not (os.environ.get("MFA_CONTACT") or settings.get("MFA_CONTACT")):
+        click.echo("warning: MFA_CONTACT is not set: the sites' operators see no contact in "
+                   "the User-Agent (MFA_CONTACT=you@example.org mfa-archive crawl ...)", err=True)
     with failures(BrowserUnavailable, status=EXIT_NOT_STARTED):
         try:
             result = run_crawl(archive, settings=settings, echo_log=verbose, **arguments)

@@ -80,7 +80,11 @@ def list_command(all_versions, ids, fmt, archive, skip_damaged, **filters):
     if ids:
         echo_lines(dict.fromkeys(row["article_id"] for row in rows))
         return
-    echo_lines(output.format_rows(rows, chosen_format(fmt), LIST_COLUMNS))
+    fmt = chosen_format(fmt)
+    echo_lines(output.format_rows(rows, fmt, LIST_COLUMNS))
+    if not rows and fmt == "table":  # a person is reading: say so rather than print nothing
+        click.echo("no articles" + (" match these filters" if any(filters.values()) else
+                                    " in this archive yet"), err=True)
 
 
 @command()
