@@ -36,7 +36,7 @@ from mfa_scraper.items import plural
 from mfa_scraper.replica.data import Dataset
 from mfa_scraper.replica.fixture import PROJECT_ROOT, free_ports, running_replica
 from mfa_scraper.replica.model import SITES
-from mfa_scraper.urls import article_id
+from mfa_scraper.urls import article_id, site_of
 
 SEED = 1
 DEFAULT_ARTICLES = 6  # per listing: every listing has two pages, each crawl takes seconds
@@ -170,6 +170,16 @@ def demo_port(root: Path) -> int:
                         f"{port + len(SITES) - 1}, to be served there again, but port "
                         f"{taken[0]} is in use now: free it, or give a new directory")
     return port
+
+
+def demo_sites(root: Path) -> dict[str, str]:
+    """In a demo's archive, each registry name (``urm``) with the replica site that stands
+    in for it (``127.0.0.1:8000``, as the ``site`` column has it); empty elsewhere."""
+    try:
+        urls = json.loads((Path(root) / DEMO_FILE).read_text("utf-8"))["urls"]
+        return {name: site_of(url) for name, url in urls.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def _recorded_port(root: Path) -> int | None:

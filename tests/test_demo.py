@@ -88,6 +88,18 @@ def test_demo_leaves_a_readable_archive_and_says_how_to_read_it(demo):
     assert f'pd.read_parquet("{archive / "articles"}")' in demo.stdout
 
 
+@pytest.mark.e2e
+def test_the_docs_site_names_work_on_a_demo_archive(demo):
+    """``--site urm`` (the docs' examples) reads the replica site that stands in for urm.lt."""
+    (where,) = re.findall(r"^archive: (.+)$", demo.stdout, re.M)
+    listed = CliRunner().invoke(main, ["list", "--site", "urm", "--archive", where,
+                                       "--format", "jsonl"])
+    assert listed.exit_code == 0, listed.output
+    sites = {json.loads(line)["site"] for line in listed.stdout.splitlines()}
+    urm = json.loads((Path(where) / DEMO_FILE).read_text())["urls"]["urm"]
+    assert sites == {urm.removeprefix("http://")}
+
+
 def hint_commands(stdout: str) -> list[str]:
     """The two commands the demo ends with: install pandas, read the archive with it."""
     lines = stdout.splitlines()

@@ -179,9 +179,16 @@ def checked_filters(found: Archive, filters: dict) -> dict:
     from mfa_scraper.archive.select import time_range
 
     sites = []
+    stand_ins: dict[str, str] | None = None
     for value in filters.get("sites") or ():
         site = registry.find(value)
         sites.append(registry.site_host(site) if site else registry.host_of(value))
+        if site and sites[-1] not in found.sites():  # a demo's replica stands in for it?
+            if stand_ins is None:
+                from mfa_scraper.demo import demo_sites
+
+                stand_ins = demo_sites(found.path)
+            sites[-1] = stand_ins.get(site.name, sites[-1])
         if sites[-1] not in found.sites():
             raise click.BadParameter(f"{value!r}: this archive has no articles of that site; "
                                      f"it has {', '.join(found.sites()) or 'none'}",
