@@ -14,7 +14,7 @@ from typing import Any
 from mfa_scraper.items import plural
 
 from .outcomes import FAILURE_OUTCOMES, OUTCOMES, SUCCESS_OUTCOMES
-from .store import RUNS, atomic_write
+from .store import ARTICLES, FETCHES, RUNS, atomic_write
 
 # Above this share of failed fetches (article fetches and listing pages) a run is unhealthy.
 MAX_FAILURE_SHARE = 0.20
@@ -79,14 +79,13 @@ class RunStats:
         self.listing: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.versions: Counter[str] = Counter()
 
-    def discount(self, lost: dict[tuple[str, str], list[dict[str, Any]]], fetches: str,
-                 versions: str) -> None:
+    def discount(self, lost: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
         """Take rows never written (``lost``, by (table, site): a failed last flush) out of
         the counts, so the report counts only what the archive holds."""
         for (table, site), rows in lost.items():
-            if table == versions:
+            if table == ARTICLES:
                 self.versions[site] -= len(rows)
-            elif table == fetches:
+            elif table == FETCHES:
                 self.fetches[site].subtract(row["outcome"] for row in rows)
 
     def as_dict(self) -> dict[str, Any]:

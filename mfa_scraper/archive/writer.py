@@ -176,7 +176,7 @@ class ArchiveWriter:
                 self.flush()
             except ArchiveError as error:
                 run.error = run.error or f"{type(error).__name__}: {error}"
-                run.stats.discount(self._buffer.unwritten(), FETCHES, ARTICLES)
+                run.stats.discount(self._buffer.unwritten())
                 self._write_final(run, health, stopped, quietly=True)
                 raise
             self._save_index(run)

@@ -180,18 +180,19 @@ def checked_filters(found: Archive, filters: dict) -> dict:
 
     sites = []
     stand_ins: dict[str, str] | None = None
+    held_sites = found.sites() if filters.get("sites") else []  # one listing of the files
     for value in filters.get("sites") or ():
         site = registry.find(value)
         sites.append(registry.site_host(site) if site else registry.host_of(value))
-        if site and sites[-1] not in found.sites():  # a demo's replica stands in for it?
+        if site and sites[-1] not in held_sites:  # a demo's replica stands in for it?
             if stand_ins is None:
                 from mfa_scraper.demo import demo_sites
 
                 stand_ins = demo_sites(found.path)
             sites[-1] = stand_ins.get(site.name, sites[-1])
-        if sites[-1] not in found.sites():
+        if sites[-1] not in held_sites:
             raise click.BadParameter(f"{value!r}: this archive has no articles of that site; "
-                                     f"it has {', '.join(found.sites()) or 'none'}",
+                                     f"it has {', '.join(held_sites) or 'none'}",
                                      param_hint="--site")
     languages = [value.strip().lower() for value in filters.get("languages") or ()]
     if languages and set(languages) - set(held := found.languages()):

@@ -53,15 +53,11 @@ def cause_of(error: BaseException) -> str:
     return type(error).__name__
 
 
-def host_of(url: str) -> str:
-    """The host name a request went to, as the resolver saw it (``www.urm.lt``)."""
-    return urlsplit(url).hostname or url
-
-
 def count_failure(stats, url: str, error: BaseException) -> str:
     """A request for ``url`` got no answer because of ``error``: counted; its cause returned."""
     cause = cause_of(error)
-    stats.inc_value(f"{NETWORK_KEY}{host_of(url)}/{cause}")
+    host = urlsplit(url).hostname or url  # as the resolver saw it (www.urm.lt), not the site key
+    stats.inc_value(f"{NETWORK_KEY}{host}/{cause}")
     return cause
 
 

@@ -188,8 +188,8 @@ class CrawlPolicy:
         if skipped:  # one malformed link costs itself, not the page with its next page
             bad = {url for url, _ in skipped}
             entries = [entry for entry in entries if entry.url not in bad]
-        if next_url and unusable(next_url):
-            skipped.append((next_url, f"next page: {unusable(next_url)}"))
+        if next_url and (why := unusable(next_url)):
+            skipped.append((next_url, f"next page: {why}"))
             next_url = None
         keys = {article_id(entry.url) for entry in entries}
         brings_new = not keys <= self.listed
